@@ -1,0 +1,36 @@
+"""asktell's pure-Python ask/tell core: search spaces, searchers, schedulers, stoppers, the `Experiment` state
+machine, the `run()` driver with local executors, and results."""
+from .analysis import ExperimentAnalysis
+from .enums import Decision, TrialStatus
+from .errors import AsktellError, AsktellTypeError, AsktellValueError
+from .experiment import Experiment
+from .schedulers import FIFOScheduler, TrialScheduler
+from .searchers import FINISHED, BasicVariantGenerator, Searcher
+from .session import get_checkpoint, report
+from .space import (
+    Space,
+    choice,
+    grid_search,
+    lograndint,
+    loguniform,
+    qlograndint,
+    qloguniform,
+    qrandint,
+    qrandn,
+    quniform,
+    randint,
+    randn,
+    sample_from,
+    uniform,
+)
+from .stoppers import Stopper
+from .suggestion import ResumeRequest, Suggestion
+from .trial import Trial
+
+__all__ = [
+    "AsktellError", "AsktellTypeError", "AsktellValueError", "BasicVariantGenerator", "Decision", "Experiment",
+    "ExperimentAnalysis", "FINISHED", "FIFOScheduler", "ResumeRequest", "Searcher", "Space", "Stopper",
+    "Suggestion", "Trial", "TrialScheduler", "TrialStatus", "choice", "get_checkpoint", "grid_search",
+    "lograndint", "loguniform", "qlograndint", "qloguniform", "qrandint", "qrandn", "quniform", "randint",
+    "randn", "report", "sample_from", "uniform",
+]

@@ -1,0 +1,150 @@
+"""`ExperimentAnalysis`: the trials of an experiment and the questions people ask of them."""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+from .errors import AsktellValueError
+from .searchers.base import check_mode
+from .trial import Trial
+
+SCOPES = ("all", "last", "avg", "last-5-avg", "last-10-avg")
+
+
+class ExperimentAnalysis:
+    """Best trial/config/result, per-trial results and data frames.
+
+    Built from trial records (what `run()` and `Experiment.analysis()` return) or, with a path, from an experiment
+    folder written by `run(storage_path=...)`.
+    """
+
+    def __init__(
+        self,
+        trials: list[Trial] | str | os.PathLike,
+        default_metric: str | None = None,
+        default_mode: str | None = None,
+    ):
+        if isinstance(trials, (str, os.PathLike)):
+            from .storage.loader import load_experiment  # the persistence layer (experiment folders)
+
+            self.path = os.fspath(trials)
+            loaded = load_experiment(self.path)
+            trials = loaded.trials
+            default_metric = default_metric or loaded.metric
+            default_mode = default_mode or loaded.mode
+        else:
+            self.path = None
+        check_mode(default_mode, "default_mode")
+        self.trials: list[Trial] = list(trials)
+        self.default_metric = default_metric
+        self.default_mode = default_mode
+
+    # --- best ------------------------------------------------------------------------------------------------
+    def get_best_trial(self, metric: str | None = None, mode: str | None = None, scope: str = "last") -> Trial | None:
+        """The trial with the best `metric` under `scope`: "last" result, "avg", "last-5-avg", "last-10-avg" or
+        "all" (its best result ever). NaN ranks worst; None when no trial reported the metric."""
+        metric, mode = self._metric_mode(metric, mode)
+        if scope not in SCOPES:
+            raise AsktellValueError(f"`scope` must be one of {SCOPES}, but got {scope!r}")
+        best, best_key = None, None
+        for trial in self.trials:
+            value = _scoped_value(trial, metric, mode, scope)
+            if value is None:
+                continue
+            key = -math.inf if math.isnan(value) else (value if mode == "max" else -value)
+            if best is None or key > best_key:
+                best, best_key = trial, key
+        return best
+
+    def get_best_config(self, metric: str | None = None, mode: str | None = None, scope: str = "last"):
+        trial = self.get_best_trial(metric, mode, scope)
+        return None if trial is None else trial.config
+
+    @property
+    def best_trial(self) -> Trial | None:
+        return self.get_best_trial()
+
+    @property
+    def best_config(self) -> dict[str, Any] | None:
+        return self.get_best_config()
+
+    @property
+    def best_result(self) -> dict[str, Any] | None:
+        trial = self.best_trial
+        return None if trial is None else trial.last_result
+
+    @property
+    def results(self) -> dict[str, dict[str, Any]]:
+        """trial_id -> last result (which holds `config`)."""
+        return {t.trial_id: t.last_result for t in self.trials}
+
+    # --- tables -----------------------------------------------------------------------------------------------
+    def dataframe(self, metric: str | None = None, mode: str | None = None):
+        """One row per trial: its last result (or, with metric and mode, its best result), config flattened."""
+        import pandas as pd
+
+        rows = []
+        for trial in self.trials:
+            result = trial.last_result
+            if metric is not None and mode is not None and trial.results:
+                scored = [r for r in trial.results if metric in r]
+                if scored:
+                    result = (max if mode == "max" else min)(scored, key=lambda r: _nan_last(r[metric], mode))
+            row = {k: v for k, v in result.items() if k != "config"}
+            row.update({f"config/{k}": v for k, v in _flat(trial.config).items()})
+            row["trial_id"] = trial.trial_id
+            row["status"] = trial.status.name
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def trial_dataframes(self) -> dict[str, Any]:
+        """trial_id -> DataFrame of all its results."""
+        import pandas as pd
+
+        return {
+            t.trial_id: pd.DataFrame([{k: v for k, v in r.items() if k != "config"} for r in t.results])
+            for t in self.trials
+        }
+
+    def _metric_mode(self, metric: str | None, mode: str | None) -> tuple[str, str]:
+        metric = metric or self.default_metric
+        mode = mode or self.default_mode
+        check_mode(mode)
+        if metric is None or mode is None:
+            raise AsktellValueError(
+                f"no metric/mode to rank trials by (metric={metric!r}, mode={mode!r}): pass them here or to run()"
+            )
+        return metric, mode
+
+
+def _nan_last(value: float, mode: str) -> float:
+    if isinstance(value, float) and math.isnan(value):
+        return -math.inf if mode == "max" else math.inf
+    return value
+
+
+def _scoped_value(trial: Trial, metric: str, mode: str, scope: str) -> float | None:
+    values = [float(r[metric]) for r in trial.results if metric in r]
+    if not values:
+        return None
+    if scope == "last":
+        return values[-1]
+    if scope == "all":
+        clean = [v for v in values if not math.isnan(v)]
+        return (max if mode == "max" else min)(clean) if clean else math.nan
+    n = {"avg": len(values), "last-5-avg": 5, "last-10-avg": 10}[scope]
+    tail = values[-n:]
+    return sum(tail) / len(tail)
+
+
+def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        path = f"{prefix}/{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out.update(_flat(value, path))
+        else:
+            out[path] = value
+    return out

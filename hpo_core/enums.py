@@ -1,0 +1,29 @@
+"""Decisions and statuses are enums, never strings."""
+from __future__ import annotations
+
+import enum
+
+
+class Decision(enum.Enum):
+    """What a trial should do after a result: go on, pause (free its resources), or stop for good."""
+
+    CONTINUE = "CONTINUE"
+    PAUSE = "PAUSE"
+    STOP = "STOP"
+
+    def merge(self, other: Decision) -> Decision:
+        """The stronger of two decisions: STOP > PAUSE > CONTINUE."""
+        order = (Decision.CONTINUE, Decision.PAUSE, Decision.STOP)
+        return max(self, other, key=order.index)
+
+
+class TrialStatus(enum.Enum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    TERMINATED = "TERMINATED"
+    ERROR = "ERROR"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (TrialStatus.TERMINATED, TrialStatus.ERROR)

@@ -1,0 +1,74 @@
+"""The executor protocol: start trials, poll their events, apply decisions. Executors know no search logic."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..enums import Decision
+from ..suggestion import Suggestion
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A trial reported `metrics` (and maybe a checkpoint); it waits for or streams on to a decision."""
+
+    trial_id: str
+    metrics: dict[str, Any]
+    checkpoint: Any = None
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The trainable returned. A returned dict arrives as a `Reported` first."""
+
+    trial_id: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The trainable raised, or its worker died. `error` is the (remote) traceback text."""
+
+    trial_id: str
+    error: str
+
+
+Event = Reported | Completed | Failed
+
+
+class Executor:
+    """Runs trials. The driver calls `setup` once, then loops over `free_slots`/`start`/`poll`/`apply`.
+
+    After `apply(trial_id, PAUSE or STOP)` the trial's worker ends at its current report and the executor drops
+    any further event of that trial; its resources are free again.
+    """
+
+    def setup(
+        self,
+        trainable: Callable,
+        *,
+        resources_per_trial: dict[str, float] | None = None,
+        max_concurrent_trials: int | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def free_slots(self) -> int:
+        """How many more trials could start now."""
+        raise NotImplementedError
+
+    def start(self, suggestion: Suggestion) -> None:
+        raise NotImplementedError
+
+    def poll(self, timeout: float) -> list[Event]:
+        """Events that arrived, waiting up to `timeout` seconds for the first one."""
+        raise NotImplementedError
+
+    def apply(self, trial_id: str, decision: Decision) -> None:
+        """Deliver the decision on the trial's last report."""
+        raise NotImplementedError
+
+    def running(self) -> set[str]:
+        """Ids of the trials this executor is running now."""
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """Stop every trial and release workers."""

@@ -1,0 +1,101 @@
+"""The scheduler contract: a pure state machine that turns results into decisions.
+
+A scheduler sees trial records (id, config, status, results, whether a checkpoint exists) and answers with a
+`Decision`. It never touches an executor, a process or a file. To run a paused trial again (synchronous HyperBand),
+or to restart one from another trial's checkpoint with a new config (PBT), it returns a `ResumeRequest` from
+`next_resume`, which `Experiment.ask()` turns into a `Suggestion` for whatever executor runs the trials.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..enums import Decision
+from ..errors import AsktellValueError
+from ..searchers.base import check_mode
+from ..suggestion import ResumeRequest
+from ..trial import Trial
+
+
+class TrialScheduler:
+    """Base class. Subclasses override the `on_*` hooks they need and `next_resume` if they pause trials."""
+
+    requires_metric = False  # True: refuses to run without metric and mode
+    requires_checkpoints = False  # True: the trainable must save checkpoints (PBT, PB2)
+    refuses_model_based_searchers = False
+
+    def __init__(self, *, time_attr: str = "training_iteration", metric: str | None = None, mode: str | None = None):
+        check_mode(mode)
+        self.time_attr = time_attr
+        self.metric = metric
+        self.mode = mode
+        self.rng: np.random.Generator = np.random.default_rng(0)
+
+    def set_search_properties(self, metric: str | None, mode: str | None) -> None:
+        """Fill metric/mode from the experiment; refuse a conflicting value or a missing one when required."""
+        check_mode(mode)
+        for name, given in (("metric", metric), ("mode", mode)):
+            own = getattr(self, name)
+            if own is not None and given is not None and own != given:
+                raise AsktellValueError(
+                    f"{type(self).__name__} has {name}={own!r} but run()/Experiment got {name}={given!r}"
+                )
+            if own is None:
+                setattr(self, name, given)
+        if self.requires_metric and (self.metric is None or self.mode is None):
+            raise AsktellValueError(
+                f"{type(self).__name__} needs `metric` and `mode`; got metric={self.metric!r}, mode={self.mode!r}"
+            )
+
+    def set_rng(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    # --- hooks -------------------------------------------------------------------------------------------------
+    def on_trial_add(self, trial: Trial) -> None:
+        """A new trial was created."""
+
+    def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
+        return Decision.CONTINUE
+
+    def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
+        """The trial ended normally (or was stopped by this scheduler or a stopper)."""
+
+    def on_trial_error(self, trial: Trial) -> None:
+        """The trial failed for good."""
+        self.on_trial_remove(trial)
+
+    def on_trial_remove(self, trial: Trial) -> None:
+        """The trial left the experiment without completing normally."""
+
+    def on_no_more_trials(self) -> None:
+        """No new trial will be added (searcher finished or `num_samples` reached)."""
+
+    def next_resume(self, trials: Iterable[Trial]) -> ResumeRequest | None:
+        """A paused trial to run again, or None. Called by `Experiment.ask()` before it starts a new trial."""
+        return None
+
+    # --- state -------------------------------------------------------------------------------------------------
+    def save(self) -> dict[str, Any]:
+        """A picklable snapshot; `restore` of it gives the same decisions afterwards."""
+        return dict(self.__dict__)
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # --- helpers for subclasses -------------------------------------------------------------------------------
+    def _score(self, result: dict[str, Any]) -> float:
+        """The metric oriented so that larger is better (NaN stays NaN)."""
+        value = float(result[self.metric])
+        return value if self.mode == "max" else -value
+
+    def _time(self, result: dict[str, Any]) -> float:
+        if self.time_attr not in result:
+            raise AsktellValueError(
+                f"{type(self).__name__} uses time_attr={self.time_attr!r} but a result has only {sorted(result)}"
+            )
+        return float(result[self.time_attr])
+
+
+class FIFOScheduler(TrialScheduler):
+    """Runs every trial to its end: always CONTINUE."""

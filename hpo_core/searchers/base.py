@@ -1,0 +1,97 @@
+"""The searcher contract every search algorithm (random/grid, the library adapters) implements."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import AsktellValueError
+
+if TYPE_CHECKING:
+    from ..space import Space
+
+
+class _Finished:
+    """Marker returned by `Searcher.suggest` when the searcher will never suggest again."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "FINISHED"
+
+    def __reduce__(self):
+        return (_Finished, ())
+
+
+FINISHED = _Finished()
+
+VALID_MODES = ("min", "max")
+
+
+def check_mode(mode: Any, parameter: str = "mode") -> None:
+    if mode is not None and mode not in VALID_MODES:
+        raise AsktellValueError(f"`{parameter}` must be 'min' or 'max', but got {mode!r}")
+
+
+class Searcher:
+    """Proposes configs. `suggest` returns a resolved config, None (nothing now) or `FINISHED`.
+
+    Subclasses set `model_based = True` when their suggestions depend on the results told (PBT refuses those).
+    Randomness comes only from the generator handed over in `set_rng` (or the searcher's own seed).
+    """
+
+    model_based = False
+
+    def __init__(self, metric: str | None = None, mode: str | None = None):
+        check_mode(mode)
+        self.metric = metric
+        self.mode = mode
+        self.space: Space | None = None
+        self.rng: np.random.Generator = np.random.default_rng()
+
+    # --- set up by the experiment -------------------------------------------------------------------------
+    def set_search_properties(self, metric: str | None, mode: str | None, space: Space) -> None:
+        """Fill metric/mode when the constructor left them out; refuse a conflict; take the search space."""
+        check_mode(mode)
+        for name, given in (("metric", metric), ("mode", mode)):
+            own = getattr(self, name)
+            if own is not None and given is not None and own != given:
+                raise AsktellValueError(
+                    f"{type(self).__name__} has {name}={own!r} but the experiment was given {name}={given!r}"
+                )
+            if own is None:
+                setattr(self, name, given)
+        self.space = space
+        self._setup(space)
+
+    def set_rng(self, rng: np.random.Generator) -> None:
+        """The experiment's generator for this searcher (ignored by searchers constructed with their own seed)."""
+        self.rng = rng
+
+    def _setup(self, space: Space) -> None:
+        """Hook: prepare for `space` (convert it for a library, expand grids, ...)."""
+
+    # --- the ask/tell protocol ----------------------------------------------------------------------------
+    def suggest(self, trial_id: str) -> dict[str, Any] | None | _Finished:
+        raise NotImplementedError
+
+    def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
+        """An intermediate result of a trial this searcher suggested."""
+
+    def on_trial_complete(
+        self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False, pruned: bool = False
+    ) -> None:
+        """The trial ended: `result` is its last result; `error` if it failed; `pruned` if a scheduler stopped it."""
+
+    # --- state ----------------------------------------------------------------------------------------------
+    def save(self) -> dict[str, Any]:
+        """A picklable snapshot of the searcher's state."""
+        return dict(self.__dict__)
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
