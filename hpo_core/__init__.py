@@ -1,11 +1,13 @@
 """asktell's pure-Python ask/tell core: search spaces, searchers, schedulers, stoppers, the `Experiment` state
 machine, the `run()` driver with local executors, and results."""
 from .analysis import ExperimentAnalysis
+from .callbacks import Callback
+from .driver import run
 from .enums import Decision, TrialStatus
 from .errors import AsktellError, AsktellTypeError, AsktellValueError
 from .experiment import Experiment
 from .schedulers import FIFOScheduler, TrialScheduler
-from .searchers import FINISHED, BasicVariantGenerator, Searcher
+from .searchers import FINISHED, BasicVariantGenerator, ConcurrencyLimiter, Repeater, Searcher
 from .session import get_checkpoint, report
 from .space import (
     Space,
@@ -23,12 +25,16 @@ from .space import (
     sample_from,
     uniform,
 )
+from .executors.process import ProcessExecutor
+from .executors.serial import SerialExecutor
 from .stoppers import Stopper
 from .suggestion import ResumeRequest, Suggestion
 from .trial import Trial
 
 __all__ = [
-    "AsktellError", "AsktellTypeError", "AsktellValueError", "BasicVariantGenerator", "Decision", "Experiment",
+    "Callback", "ProcessExecutor", "SerialExecutor", "run",
+    "AsktellError", "AsktellTypeError", "AsktellValueError", "BasicVariantGenerator", "ConcurrencyLimiter", "Decision",
+    "Experiment", "Repeater",
     "ExperimentAnalysis", "FINISHED", "FIFOScheduler", "ResumeRequest", "Searcher", "Space", "Stopper",
     "Suggestion", "Trial", "TrialScheduler", "TrialStatus", "choice", "get_checkpoint", "grid_search",
     "lograndint", "loguniform", "qlograndint", "qloguniform", "qrandint", "qrandn", "quniform", "randint",
