@@ -1,0 +1,156 @@
+"""`run()`: the driver loop that joins an `Experiment` (decisions) to an `Executor` (processes) and callbacks."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Sequence
+
+from .analysis import ExperimentAnalysis
+from .callbacks import Callback, CallbackList
+from .enums import Decision, TrialStatus
+from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFailedError
+from .executors.base import Completed, Executor, Failed, Reported
+from .experiment import Experiment
+from .schedulers.base import TrialScheduler
+from .searchers.base import Searcher
+
+logger = logging.getLogger("asktell")
+
+
+def trainable_name(trainable: Any) -> str:
+    name = getattr(trainable, "__name__", None) or type(trainable).__name__
+    return "trainable" if name == "<lambda>" else name
+
+
+def run(
+    trainable: Callable[[dict[str, Any]], Any],
+    config: dict[str, Any] | None = None,
+    *,
+    num_samples: int = 1,
+    metric: str | None = None,
+    mode: str | None = None,
+    search_alg: Searcher | None = None,
+    scheduler: TrialScheduler | None = None,
+    stop: Any = None,
+    resources_per_trial: dict[str, float] | None = None,
+    max_concurrent_trials: int | None = None,
+    callbacks: Sequence[Callback] | None = None,
+    name: str | None = None,
+    storage_path: str | None = None,
+    resume: bool | str = False,
+    max_failures: int = 0,
+    raise_on_failed_trial: bool = True,
+    time_budget_s: float | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    verbose: int = 1,
+) -> ExperimentAnalysis:
+    """Tune `trainable` over `config`; returns the analysis of every trial.
+
+    The trainable takes the config dict and returns a dict of metrics, or calls `hpo_core.report(...)` any number of
+    times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
+    this process, or use `hpo_ray.run` for Ray.
+    """
+    if not callable(trainable):
+        raise AsktellTypeError(f"`trainable` must be callable, but got {trainable!r}")
+    if max_concurrent_trials is not None and (isinstance(max_concurrent_trials, bool)
+                                              or not isinstance(max_concurrent_trials, int)
+                                              or max_concurrent_trials < 1):
+        raise AsktellValueError(f"`max_concurrent_trials` must be an int >= 1, but got {max_concurrent_trials!r}")
+    if callbacks is not None and not all(isinstance(c, Callback) for c in callbacks):
+        raise AsktellTypeError(f"`callbacks` must be a list of hpo_core.Callback, but got {callbacks!r}")
+    if executor is None:
+        from .executors.process import ProcessExecutor
+
+        executor = ProcessExecutor()
+    experiment = Experiment(
+        config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
+        stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
+        trainable_name=trainable_name(trainable),
+    )
+    executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
+    Driver(experiment, executor, CallbackList(callbacks)).run()
+    analysis = experiment.analysis()
+    failed = [str(t) for t in analysis.trials if t.status is TrialStatus.ERROR]
+    if failed and raise_on_failed_trial:
+        raise TrialsFailedError(failed)
+    return analysis
+
+
+class Driver:
+    """One experiment's loop: fill free slots from `ask()`, turn executor events into tells, apply decisions."""
+
+    poll_interval = 0.05
+
+    def __init__(self, experiment: Experiment, executor: Executor, callbacks: CallbackList):
+        self.experiment = experiment
+        self.executor = executor
+        self.callbacks = callbacks
+        self.iteration = 0
+
+    def run(self) -> None:
+        exp = self.experiment
+        self.callbacks("setup", stop=exp.stopper, num_samples=exp.num_samples, total_num_samples=exp.max_trials)
+        try:
+            while not exp.is_finished():
+                started = self._fill_slots()
+                if not self.executor.running() and not started:
+                    if exp.is_finished():
+                        break
+                    logger.warning("nothing is running and the searcher suggests nothing: ending the experiment")
+                    break
+                for event in self.executor.poll(self.poll_interval):
+                    self.iteration += 1
+                    self._handle(event)
+        finally:
+            self.executor.shutdown()
+            self.callbacks("on_experiment_end", trials=self._trials())
+
+    def _trials(self) -> list:
+        return list(self.experiment.trials.values())
+
+    def _fill_slots(self) -> int:
+        started = 0
+        while self.executor.free_slots() > 0:
+            suggestion = self.experiment.ask()
+            if suggestion is None:
+                break
+            self.executor.start(suggestion)
+            started += 1
+            trial = self.experiment.trials[suggestion.trial_id]
+            self.callbacks("on_trial_start", iteration=self.iteration, trials=self._trials(), trial=trial)
+        return started
+
+    def _handle(self, event) -> None:
+        exp = self.experiment
+        trial = exp.trials[event.trial_id]
+        if isinstance(event, Reported):
+            recorded = len(trial.results)
+            try:
+                decision = exp.tell(event.trial_id, event.metrics, checkpoint=event.checkpoint)
+            except AsktellError as error:  # a bad result fails its trial, never the experiment
+                self.executor.apply(event.trial_id, Decision.STOP)
+                self._fail(trial, f"{type(error).__name__}: {error}")
+                return
+            if len(trial.results) > recorded:  # not a re-made report of a resumed trial
+                self.callbacks("on_trial_result", iteration=self.iteration, trials=self._trials(), trial=trial,
+                               result=trial.last_result)
+            if event.checkpoint is not None:
+                self.callbacks("on_checkpoint", iteration=self.iteration, trials=self._trials(), trial=trial,
+                               checkpoint=event.checkpoint)
+            self.executor.apply(event.trial_id, decision)
+            if trial.status is TrialStatus.TERMINATED:
+                self.callbacks("on_trial_complete", iteration=self.iteration, trials=self._trials(), trial=trial)
+        elif isinstance(event, Completed):
+            was_finished = trial.status.is_finished
+            exp.complete(event.trial_id)
+            if not was_finished and trial.status.is_finished:
+                self.callbacks("on_trial_complete", iteration=self.iteration, trials=self._trials(), trial=trial)
+        elif isinstance(event, Failed):
+            self._fail(trial, event.error)
+
+    def _fail(self, trial, error: str) -> None:
+        if trial.status.is_finished:
+            return
+        self.experiment.complete(trial.trial_id, error=error)
+        hook = "on_trial_error" if trial.status is TrialStatus.ERROR else "on_trial_recover"
+        self.callbacks(hook, iteration=self.iteration, trials=self._trials(), trial=trial)

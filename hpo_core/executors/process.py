@@ -1,0 +1,177 @@
+"""`ProcessExecutor`: trials in a pool of reused worker processes; a report waits for its decision over a pipe."""
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import cloudpickle
+
+from ..enums import Decision
+from ..errors import AsktellTypeError, AsktellValueError
+from ..suggestion import Suggestion
+from .base import Completed, Event, Executor, Failed, Reported
+from .worker import run_trial
+
+
+def _worker_main(conn: Connection, payload: bytes) -> None:
+    """A worker process: run the trials it is sent, one at a time, until it gets None."""
+    try:
+        trainable = cloudpickle.loads(payload)
+    except Exception as exc:  # e.g. a module the trainable needs is missing here
+        trainable = _raiser(exc)
+    while True:
+        try:
+            suggestion = cloudpickle.loads(conn.recv_bytes())
+        except EOFError:
+            return
+        if suggestion is None:
+            return
+
+        def send(metrics: dict[str, Any], checkpoint: Any, trial_id: str = suggestion.trial_id) -> Decision:
+            conn.send_bytes(cloudpickle.dumps(("report", trial_id, metrics, checkpoint)))
+            return cloudpickle.loads(conn.recv_bytes())
+
+        outcome = run_trial(trainable, suggestion, send)
+        conn.send_bytes(cloudpickle.dumps(("ended", suggestion.trial_id, outcome)))
+
+
+def _raiser(exc: Exception):
+    def trainable(config):
+        raise RuntimeError(f"the trainable could not be unpickled in the worker process: {exc!r}") from exc
+
+    return trainable
+
+
+class _Worker:
+    def __init__(self, context, payload: bytes):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, payload), daemon=True)
+        self.process.start()
+        child.close()
+        self.trial_id: str | None = None
+        self.waiting = False  # blocked in report(), waiting for a decision
+
+    def send(self, message: Any) -> None:
+        self.conn.send_bytes(cloudpickle.dumps(message))
+
+    def close(self, timeout: float = 2.0) -> None:
+        try:
+            self.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1.0)
+        self.conn.close()
+
+
+class ProcessExecutor(Executor):
+    """`max_workers` processes (default: CPUs / `resources_per_trial["cpu"]`, capped by `max_concurrent_trials`).
+
+    Trainables travel with cloudpickle, so closures and lambdas work. A worker that dies fails its trial and is
+    replaced.
+    """
+
+    def __init__(self, max_workers: int | None = None, *, start_method: str = "spawn"):
+        if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int)
+                                        or max_workers < 1):
+            raise AsktellValueError(f"`max_workers` must be an int >= 1, but got {max_workers!r}")
+        self.max_workers = max_workers
+        self._context = mp.get_context(start_method)
+        self._payload = b""
+        self._size = 1
+        self._idle: list[_Worker] = []
+        self._busy: dict[str, _Worker] = {}
+
+    def setup(self, trainable, *, resources_per_trial=None, max_concurrent_trials=None) -> None:
+        resources = dict(resources_per_trial or {})
+        gpus = resources.pop("gpu", 0) or 0
+        cpus = resources.pop("cpu", 1)
+        resources.pop("memory", None)
+        if gpus or resources:
+            raise AsktellValueError(
+                f"ProcessExecutor schedules CPUs only, but resources_per_trial asks for "
+                f"{ {'gpu': gpus, **resources} if gpus else resources}; use hpo_ray.RayExecutor for GPUs and custom resources"
+            )
+        if not isinstance(cpus, (int, float)) or cpus <= 0:
+            raise AsktellValueError(f"resources_per_trial['cpu'] must be a number > 0, but got {cpus!r}")
+        try:
+            self._payload = cloudpickle.dumps(trainable)
+        except Exception as exc:
+            raise AsktellTypeError(f"the trainable {trainable!r} cannot be pickled for the worker processes: {exc}"
+                                   ) from exc
+        size = max(1, math.floor((os.cpu_count() or 1) / cpus))
+        for cap in (self.max_workers, max_concurrent_trials):
+            if cap:
+                size = min(size, cap)
+        self._size = size
+
+    def free_slots(self) -> int:
+        return self._size - len(self._busy)
+
+    def running(self) -> set[str]:
+        return set(self._busy)
+
+    def start(self, suggestion: Suggestion) -> None:
+        worker = self._idle.pop() if self._idle else _Worker(self._context, self._payload)
+        worker.trial_id = suggestion.trial_id
+        worker.waiting = False
+        self._busy[suggestion.trial_id] = worker
+        worker.send(suggestion)
+
+    def poll(self, timeout: float) -> list[Event]:
+        if not self._busy:
+            return []
+        by_conn = {w.conn: w for w in self._busy.values()}
+        events: list[Event] = []
+        for conn in wait(list(by_conn), timeout):
+            worker = by_conn[conn]
+            event = self._receive(worker)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _receive(self, worker: _Worker) -> Event | None:
+        trial_id = worker.trial_id
+        try:
+            message = cloudpickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError):
+            self._busy.pop(trial_id, None)
+            worker.process.join(1.0)
+            code = worker.process.exitcode
+            worker.conn.close()
+            return Failed(trial_id, f"the worker process running trial {trial_id} died (exit code {code})")
+        if message[0] == "report":
+            _, _, metrics, checkpoint = message
+            worker.waiting = True
+            return Reported(trial_id, metrics, checkpoint)
+        _, _, outcome = message
+        self._busy.pop(trial_id, None)
+        worker.trial_id = None
+        self._idle.append(worker)
+        if outcome.error is not None:
+            return Failed(trial_id, outcome.error)
+        return None if outcome.stopped is not None else Completed(trial_id)
+
+    def apply(self, trial_id: str, decision: Decision) -> None:
+        worker = self._busy.get(trial_id)
+        if worker is not None and worker.waiting:
+            worker.waiting = False
+            worker.send(decision)
+
+    def shutdown(self) -> None:
+        for trial_id in list(self._busy):
+            worker = self._busy.pop(trial_id)
+            if worker.waiting:
+                try:
+                    worker.send(Decision.STOP)
+                except OSError:
+                    pass
+            worker.close(timeout=1.0)
+        for worker in self._idle:
+            worker.close()
+        self._idle.clear()

@@ -1,0 +1,82 @@
+"""`SerialExecutor`: one trial at a time inside this process (a worker thread); each report waits for its decision."""
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, Callable
+
+from ..enums import Decision
+from ..suggestion import Suggestion
+from .base import Completed, Event, Executor, Failed, Reported
+from .worker import Outcome, run_trial
+
+
+class _Ended:
+    def __init__(self, trial_id: str, outcome: Outcome):
+        self.trial_id, self.outcome = trial_id, outcome
+
+
+class SerialExecutor(Executor):
+    """Deterministic and debugger-friendly: no pickling, no processes; exceptions keep their full traceback."""
+
+    def __init__(self) -> None:
+        self._trainable: Callable | None = None
+        self._events: queue.Queue = queue.Queue()
+        self._decisions: dict[str, queue.Queue] = {}
+        self._waiting: set[str] = set()
+
+    def setup(self, trainable, *, resources_per_trial=None, max_concurrent_trials=None) -> None:
+        self._trainable = trainable
+
+    def free_slots(self) -> int:
+        return 0 if self._decisions else 1
+
+    def running(self) -> set[str]:
+        return set(self._decisions)
+
+    def start(self, suggestion: Suggestion) -> None:
+        decisions: queue.Queue = queue.Queue(maxsize=1)
+        self._decisions[suggestion.trial_id] = decisions
+
+        def send(metrics: dict[str, Any], checkpoint: Any) -> Decision:
+            self._events.put(Reported(suggestion.trial_id, metrics, checkpoint))
+            return decisions.get()
+
+        def body() -> None:
+            self._events.put(_Ended(suggestion.trial_id, run_trial(self._trainable, suggestion, send)))
+
+        threading.Thread(target=body, name=f"trial-{suggestion.trial_id}", daemon=True).start()
+
+    def poll(self, timeout: float) -> list[Event]:
+        try:
+            item = self._events.get(timeout=timeout)
+        except queue.Empty:
+            return []
+        events: list[Event] = []
+        while True:
+            event = self._translate(item)
+            if event is not None:
+                events.append(event)
+            try:
+                item = self._events.get_nowait()
+            except queue.Empty:
+                return events
+
+    def _translate(self, item: Reported | _Ended) -> Event | None:
+        if isinstance(item, Reported):
+            self._waiting.add(item.trial_id)
+            return item
+        self._decisions.pop(item.trial_id, None)
+        self._waiting.discard(item.trial_id)
+        if item.outcome.error is not None:
+            return Failed(item.trial_id, item.outcome.error)
+        return None if item.outcome.stopped is not None else Completed(item.trial_id)
+
+    def apply(self, trial_id: str, decision: Decision) -> None:
+        if trial_id in self._waiting:
+            self._waiting.discard(trial_id)
+            self._decisions[trial_id].put(decision)
+
+    def shutdown(self) -> None:
+        for trial_id in list(self._waiting):
+            self.apply(trial_id, Decision.STOP)

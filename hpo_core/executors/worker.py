@@ -1,0 +1,45 @@
+"""Running one trial inside whatever worker an executor has: the session, the return value, the failure."""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..enums import Decision
+from ..errors import AsktellTypeError
+from ..session import TrialSession, TrialStopped, set_session
+from ..suggestion import Suggestion
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a trainable ended: it returned (both fields None), was stopped by a decision, or raised (`error`)."""
+
+    stopped: Decision | None = None
+    error: str | None = None
+
+
+def run_trial(
+    trainable: Callable[[dict[str, Any]], Any],
+    suggestion: Suggestion,
+    send: Callable[[dict[str, Any], Any], Decision | None],
+    stop_requested: Callable[[], Decision | None] | None = None,
+) -> Outcome:
+    """Run `trainable(config)` with a session whose reports go to `send`; a returned dict is its last report."""
+    session = TrialSession(suggestion.trial_id, send, checkpoint=suggestion.checkpoint, stop_requested=stop_requested)
+    set_session(session)
+    try:
+        returned = trainable(dict(suggestion.config))
+        if returned is not None:
+            if not isinstance(returned, dict):
+                raise AsktellTypeError(
+                    f"the trainable returned {returned!r}; return a dict of metrics or None (and call report())"
+                )
+            session.report(returned)
+    except TrialStopped as stopped:
+        return Outcome(stopped=stopped.decision)
+    except Exception:
+        return Outcome(error=traceback.format_exc())
+    finally:
+        set_session(None)
+    return Outcome()
