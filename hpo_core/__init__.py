@@ -27,12 +27,13 @@ from .space import (
 )
 from .executors.process import ProcessExecutor
 from .executors.serial import SerialExecutor
+from .executors.simulated import SimulatedExecutor
 from .stoppers import Stopper
 from .suggestion import ResumeRequest, Suggestion
 from .trial import Trial
 
 __all__ = [
-    "Callback", "ProcessExecutor", "SerialExecutor", "run",
+    "Callback", "ProcessExecutor", "SerialExecutor", "SimulatedExecutor", "run",
     "AsktellError", "AsktellTypeError", "AsktellValueError", "BasicVariantGenerator", "ConcurrencyLimiter", "Decision",
     "Experiment", "Repeater",
     "ExperimentAnalysis", "FINISHED", "FIFOScheduler", "ResumeRequest", "Searcher", "Space", "Stopper",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Callable, Sequence
 
 from .analysis import ExperimentAnalysis
@@ -65,7 +66,7 @@ def run(
     experiment = Experiment(
         config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
         stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
-        trainable_name=trainable_name(trainable),
+        trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
     )
     executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
     Driver(experiment, executor, CallbackList(callbacks)).run()
