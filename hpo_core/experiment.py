@@ -122,6 +122,7 @@ class Experiment:
             self._end_new_trials()
             self._terminate_paused()
             return None
+        self._end_dropped_trials()
         request = self.scheduler.next_resume(self._live.values())
         if request is not None:
             return self._resume(request)
@@ -244,6 +245,7 @@ class Experiment:
             self._finish(trial, pruned=pruned)
         elif decision is Decision.PAUSE:
             trial.status = TrialStatus.PAUSED
+        self._end_dropped_trials()
         return decision
 
     # --- complete ---------------------------------------------------------------------------------------------
@@ -268,6 +270,7 @@ class Experiment:
         self._live.pop(trial_id, None)
         self.scheduler.on_trial_error(trial)
         self.searcher.on_trial_complete(trial_id, trial.last_result or None, error=True)
+        self._end_dropped_trials()
 
     def _finish(self, trial: Trial, *, pruned: bool) -> None:
         trial.status = TrialStatus.TERMINATED
@@ -277,6 +280,14 @@ class Experiment:
             last["done"] = True
         self.scheduler.on_trial_complete(trial, last or None)
         self.searcher.on_trial_complete(trial.trial_id, last or None, pruned=pruned)
+        self._end_dropped_trials()
+
+    def _end_dropped_trials(self) -> None:
+        """Finish the paused trials the scheduler dropped (synchronous HyperBand's losers)."""
+        for trial_id in self.scheduler.pop_trials_to_stop():
+            trial = self.trials.get(trial_id)
+            if trial is not None and trial.status is TrialStatus.PAUSED:
+                self._finish(trial, pruned=True)
 
     # --- state ------------------------------------------------------------------------------------------------
     def is_finished(self) -> bool:

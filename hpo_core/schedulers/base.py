@@ -7,6 +7,7 @@ or to restart one from another trial's checkpoint with a new config (PBT), it re
 """
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable
 
 import numpy as np
@@ -75,13 +76,17 @@ class TrialScheduler:
         """A paused trial to run again, or None. Called by `Experiment.ask()` before it starts a new trial."""
         return None
 
+    def pop_trials_to_stop(self) -> list[str]:
+        """Paused trials this scheduler decided to end (e.g. HyperBand's losers); the experiment finishes them."""
+        return []
+
     # --- state -------------------------------------------------------------------------------------------------
     def save(self) -> dict[str, Any]:
-        """A picklable snapshot; `restore` of it gives the same decisions afterwards."""
-        return dict(self.__dict__)
+        """A picklable snapshot (a deep copy, generator state included); `restore` gives the same decisions."""
+        return copy.deepcopy(self.__dict__)
 
     def restore(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update(copy.deepcopy(state))
 
     # --- helpers for subclasses -------------------------------------------------------------------------------
     def _score(self, result: dict[str, Any]) -> float:
