@@ -1,0 +1,32 @@
+"""Shared fixtures. `ray_cluster`: one local Ray instance for the whole test session (8 CPUs, 2 logical GPUs)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray (num_cpus=8, num_gpus=2, no dashboard, token auth off) shared by every Ray test of the session.
+
+    Yields `ray.cluster_resources()`. A test that needs its own Ray instance (a multi-node `ray.cluster_utils.Cluster`)
+    runs it in a subprocess so this one stays up. Skips when ray is not installed.
+    """
+    ray = pytest.importorskip("ray")
+    os.environ["RAY_AUTH_MODE"] = "disabled"  # a throwaway local instance bound to this machine
+    started = not ray.is_initialized()
+    if started:
+        ray.init(
+            address="local",
+            num_cpus=8,
+            num_gpus=2,
+            include_dashboard=False,
+            logging_level="warning",
+            log_to_driver=True,
+        )
+    try:
+        yield ray.cluster_resources()
+    finally:
+        if started:
+            ray.shutdown()
