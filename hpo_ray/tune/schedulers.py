@@ -1,0 +1,23 @@
+"""`ray.tune.schedulers` → asktell's schedulers (`hpo_core.schedulers`): every name there, looked up on use."""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_ALIASES = {"ASHAScheduler": "AsyncHyperBandScheduler"}
+
+
+def __getattr__(name: str) -> Any:
+    schedulers = importlib.import_module("hpo_core.schedulers")
+    try:
+        return getattr(schedulers, name)
+    except AttributeError:
+        if name in _ALIASES:
+            return getattr(schedulers, _ALIASES[name])
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r} (asktell's schedulers: "
+                             f"{[n for n in dir(schedulers) if n.endswith(('Scheduler', 'Rule', 'Training', 'PB2'))]})"
+                             ) from None
+
+
+def __dir__() -> list[str]:
+    return sorted(set(dir(importlib.import_module("hpo_core.schedulers"))) | set(_ALIASES))
