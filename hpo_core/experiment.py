@@ -272,6 +272,20 @@ class Experiment:
         self.searcher.on_trial_complete(trial_id, trial.last_result or None, error=True)
         self._end_dropped_trials()
 
+    def requeue(self, trial_id: str) -> None:
+        """Run an unfinished (or errored) trial again from its last checkpoint without counting a failure: its
+        worker was lost with the driver (resuming a killed experiment). A finished trial is left as it is."""
+        trial = self._get(trial_id)
+        if trial.status in (TrialStatus.TERMINATED, TrialStatus.PAUSED):
+            return
+        if trial.status is TrialStatus.ERROR:
+            trial.num_failures = 0
+            trial.error = None
+            self._live[trial_id] = trial
+        trial.status = TrialStatus.PENDING
+        if trial_id not in self._retry:
+            self._retry.append(trial_id)
+
     def _finish(self, trial: Trial, *, pruned: bool) -> None:
         trial.status = TrialStatus.TERMINATED
         self._live.pop(trial.trial_id, None)

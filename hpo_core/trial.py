@@ -38,6 +38,7 @@ class Trial:
     # results a restarted worker re-makes (it resumed from an older checkpoint or none) are not recorded twice
     replay_remaining: int = 0
     iterations_since_restore: int = 0
+    path: str | None = None  # the trial's folder when the experiment is stored (set by hpo_core.storage)
 
     def __str__(self) -> str:
         return f"{self.trainable_name}_{self.trial_id}"
