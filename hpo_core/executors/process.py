@@ -45,6 +45,17 @@ def _raiser(exc: Exception):
     return trainable
 
 
+def _context(start_method: str | None):
+    """forkserver where available: workers fork from a clean single-threaded server that already imported
+    hpo_core (fast starts, no inherited threads); spawn elsewhere."""
+    if start_method is None:
+        start_method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    context = mp.get_context(start_method)
+    if start_method == "forkserver":
+        context.set_forkserver_preload(["hpo_core", "cloudpickle"])
+    return context
+
+
 class _Worker:
     def __init__(self, context, payload: bytes):
         self.conn, child = context.Pipe()
@@ -76,12 +87,12 @@ class ProcessExecutor(Executor):
     replaced.
     """
 
-    def __init__(self, max_workers: int | None = None, *, start_method: str = "spawn"):
+    def __init__(self, max_workers: int | None = None, *, start_method: str | None = None):
         if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int)
                                         or max_workers < 1):
             raise AsktellValueError(f"`max_workers` must be an int >= 1, but got {max_workers!r}")
         self.max_workers = max_workers
-        self._context = mp.get_context(start_method)
+        self._context = _context(start_method)
         self._payload = b""
         self._size = 1
         self._idle: list[_Worker] = []

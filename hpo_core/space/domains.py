@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from statistics import NormalDist
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from scipy.stats import norm
 
 from ..errors import AsktellTypeError, AsktellValueError
 
@@ -191,11 +191,11 @@ class Normal(Domain):
         return _round_to(value, self.q) if self.q is not None else value
 
     def from_unit(self, u: float) -> float:
-        value = float(norm.ppf(min(max(u, 1e-9), 1 - 1e-9), self.mean, self.sd))
+        value = NormalDist(self.mean, self.sd).inv_cdf(min(max(u, 1e-9), 1 - 1e-9))
         return _round_to(value, self.q) if self.q is not None else value
 
     def to_unit(self, value: float) -> float:
-        return float(norm.cdf(value, self.mean, self.sd))
+        return NormalDist(self.mean, self.sd).cdf(value)
 
     def contains(self, value: Any) -> bool:
         ok = isinstance(value, (int, float)) and math.isfinite(value)
@@ -245,7 +245,7 @@ class Function(Domain):
 
     def __init__(self, fn: Callable[[Any], Any]):
         if not callable(fn):
-            raise AsktellTypeError(f"sample_from: `fn` must be callable, but got {fn!r}")
+            raise AsktellValueError(f"sample_from: `fn` must be callable, but got {fn!r}")
         self.fn = fn
 
     def __repr__(self) -> str:

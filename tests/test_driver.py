@@ -1,0 +1,215 @@
+"""The run() driver with the serial and process-pool executors: results, failures, retries, checkpoints."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from hpo_core import (
+    AsktellTypeError,
+    AsktellValueError,
+    Callback,
+    ProcessExecutor,
+    SerialExecutor,
+    TrialStatus,
+    get_checkpoint,
+    report,
+    run,
+    uniform,
+)
+from hpo_core.errors import TrialsFailedError
+
+SPACE = {"w": uniform(0, 1), "b": uniform(0, 1)}
+
+
+def curve(config):
+    for step in range(6):
+        report(score=config["w"] * step**0.5 + config["b"], step=step)
+
+
+def returns_dict(config):
+    return {"score": (config["w"] - 0.3) ** 2}
+
+
+def fails_above_half(config):
+    if config["w"] > 0.5:
+        raise ValueError(f"w too large: {config['w']}")
+    return {"score": config["w"]}
+
+
+@pytest.fixture(params=["serial", "process"])
+def executor(request):
+    return SerialExecutor() if request.param == "serial" else ProcessExecutor(max_workers=2)
+
+
+def test_reporting_trainable_stops_at_stop_dict(executor):
+    analysis = run(curve, SPACE, num_samples=4, metric="score", mode="min", seed=3, executor=executor,
+                   stop={"training_iteration": 3})
+    assert len(analysis.trials) == 4
+    for trial in analysis.trials:
+        assert [r["training_iteration"] for r in trial.results] == [1, 2, 3]
+        assert [r["step"] for r in trial.results] == [0, 1, 2]
+        assert trial.status is TrialStatus.TERMINATED
+        assert trial.last_result["done"] is True
+    best = min(analysis.trials, key=lambda t: t.last_result["score"])
+    assert analysis.best_trial is best
+
+
+def test_returned_dict_is_the_final_result(executor):
+    analysis = run(returns_dict, SPACE, num_samples=5, metric="score", mode="min", seed=1, executor=executor)
+    for trial in analysis.trials:
+        assert len(trial.results) == 1
+        assert trial.last_result["score"] == pytest.approx((trial.config["w"] - 0.3) ** 2)
+    assert analysis.best_result["score"] == min(t.last_result["score"] for t in analysis.trials)
+
+
+def test_failing_trial_is_error_and_others_go_on(executor):
+    analysis = run(fails_above_half, SPACE, num_samples=8, metric="score", mode="min", seed=2,
+                   executor=executor, raise_on_failed_trial=False)
+    for trial in analysis.trials:
+        if trial.config["w"] > 0.5:
+            assert trial.status is TrialStatus.ERROR
+            assert "ValueError: w too large" in trial.error and "Traceback" in trial.error
+        else:
+            assert trial.status is TrialStatus.TERMINATED
+    assert any(t.status is TrialStatus.ERROR for t in analysis.trials)
+    assert any(t.status is TrialStatus.TERMINATED for t in analysis.trials)
+
+
+def test_raise_on_failed_trial_lists_the_failed_trials():
+    with pytest.raises(TrialsFailedError) as info:
+        run(fails_above_half, SPACE, num_samples=6, metric="score", mode="min", seed=2, executor=SerialExecutor())
+    assert info.value.failed and all(name.startswith("fails_above_half_") for name in info.value.failed)
+
+
+def test_same_seed_same_configs():
+    first = run(returns_dict, SPACE, num_samples=4, metric="score", mode="min", seed=7, executor=SerialExecutor())
+    again = run(returns_dict, SPACE, num_samples=4, metric="score", mode="min", seed=7, executor=SerialExecutor())
+    other = run(returns_dict, SPACE, num_samples=4, metric="score", mode="min", seed=8, executor=SerialExecutor())
+    assert [t.config for t in first.trials] == [t.config for t in again.trials]
+    assert [t.config for t in first.trials] != [t.config for t in other.trials]
+
+
+def make_flaky(marker_dir):
+    """A trainable that checkpoints every step and crashes once at step 3; the retry resumes from the checkpoint."""
+
+    def flaky(config):
+        start = (get_checkpoint() or {"step": 0})["step"]
+        for step in range(start + 1, 6):
+            marker = os.path.join(marker_dir, f"crashed-{config['w']}")
+            if step == 3 and not os.path.exists(marker):
+                open(marker, "w").close()
+                raise RuntimeError("transient failure")
+            report({"score": float(step), "step": step}, checkpoint={"step": step})
+
+    return flaky
+
+
+def test_max_failures_retries_from_the_last_checkpoint(executor, tmp_path):
+    analysis = run(make_flaky(str(tmp_path)), SPACE, num_samples=2, metric="score", mode="max", seed=0,
+                   executor=executor, max_failures=1)
+    for trial in analysis.trials:
+        assert trial.status is TrialStatus.TERMINATED
+        assert trial.num_failures == 1
+        assert [r["step"] for r in trial.results] == [1, 2, 3, 4, 5]  # resumed at 3, nothing lost or repeated
+        assert [r["training_iteration"] for r in trial.results] == [1, 2, 3, 4, 5]
+
+
+def test_without_retries_the_flaky_trial_errors(tmp_path):
+    analysis = run(make_flaky(str(tmp_path)), SPACE, num_samples=1, metric="score", mode="max",
+                   executor=SerialExecutor(), raise_on_failed_trial=False)
+    (trial,) = analysis.trials
+    assert trial.status is TrialStatus.ERROR and "transient failure" in trial.error
+    assert [r["step"] for r in trial.results] == [1, 2]
+
+
+def test_lambda_and_closure_travel_to_worker_processes():
+    offset = 0.25
+    analysis = run(lambda c: {"score": abs(c["w"] - offset)}, SPACE, num_samples=3, metric="score", mode="min",
+                   executor=ProcessExecutor(max_workers=2))
+    assert all(t.status is TrialStatus.TERMINATED for t in analysis.trials)
+    assert analysis.best_result["score"] == pytest.approx(abs(analysis.best_config["w"] - offset))
+
+
+def test_unpicklable_trainable_is_refused_with_a_clear_error():
+    lock = threading.Lock()
+
+    def holds_lock(config):
+        with lock:
+            return {"score": 1.0}
+
+    with pytest.raises(AsktellTypeError, match="cannot be pickled"):
+        run(holds_lock, SPACE, num_samples=1, metric="score", mode="min", executor=ProcessExecutor(max_workers=1))
+
+
+def dies(config):
+    if config["w"] > 0.5:
+        os._exit(3)
+    return {"score": config["w"]}
+
+
+def test_dead_worker_process_fails_only_its_trial():
+    analysis = run(dies, SPACE, num_samples=6, metric="score", mode="min", seed=2,
+                   executor=ProcessExecutor(max_workers=2), raise_on_failed_trial=False)
+    for trial in analysis.trials:
+        if trial.config["w"] > 0.5:
+            assert trial.status is TrialStatus.ERROR and "exit code 3" in trial.error
+        else:
+            assert trial.status is TrialStatus.TERMINATED
+
+
+def test_bad_result_fails_its_trial_not_the_experiment():
+    def wrong_metric(config):
+        return {"loss": 1.0}
+
+    analysis = run(wrong_metric, SPACE, num_samples=2, metric="score", mode="min", executor=SerialExecutor(),
+                   raise_on_failed_trial=False)
+    for trial in analysis.trials:
+        assert trial.status is TrialStatus.ERROR
+        assert "'score'" in trial.error and "loss" in trial.error
+
+
+def test_report_outside_a_trial_is_an_error():
+    with pytest.raises(AsktellValueError, match="outside a trial"):
+        report(score=1.0)
+
+
+@pytest.mark.parametrize("bad", [{"gpu": 1}, {"cpu": 0}, {"cpu": 1, "accelerator": 1}])
+def test_process_executor_refuses_resources_it_cannot_give(bad):
+    with pytest.raises(AsktellValueError):
+        run(returns_dict, SPACE, metric="score", mode="min", resources_per_trial=bad,
+            executor=ProcessExecutor(max_workers=1))
+
+
+@pytest.mark.parametrize("kwargs", [{"max_concurrent_trials": 0}, {"num_samples": 0}, {"max_failures": -2},
+                                    {"mode": "up"}, {"stop": 3}, {"callbacks": [object()]}])
+def test_bad_run_arguments_name_the_parameter(kwargs):
+    with pytest.raises((AsktellValueError, AsktellTypeError)) as info:
+        run(returns_dict, SPACE, **{"metric": "score", "mode": "min", **kwargs}, executor=SerialExecutor())
+    assert next(iter(kwargs)) in str(info.value)
+
+
+def test_callbacks_see_every_transition_in_order():
+    events = []
+
+    class Recorder(Callback):
+        def on_trial_start(self, iteration, trials, trial, **info):
+            events.append(("start", trial.trial_id))
+
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            events.append(("result", trial.trial_id, result["training_iteration"]))
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            events.append(("complete", trial.trial_id))
+
+        def on_experiment_end(self, trials, **info):
+            events.append(("end", len(trials)))
+
+    run(curve, SPACE, num_samples=2, metric="score", mode="min", executor=SerialExecutor(),
+        stop={"training_iteration": 2}, callbacks=[Recorder()])
+    assert events == [
+        ("start", "00000"), ("result", "00000", 1), ("result", "00000", 2), ("complete", "00000"),
+        ("start", "00001"), ("result", "00001", 1), ("result", "00001", 2), ("complete", "00001"),
+        ("end", 2),
+    ]
