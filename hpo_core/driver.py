@@ -11,8 +11,10 @@ from .enums import Decision, TrialStatus
 from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFailedError
 from .executors.base import Completed, Executor, Failed, Reported
 from .experiment import Experiment
+from .loggers import default_callbacks
 from .schedulers.base import TrialScheduler
 from .searchers.base import Searcher
+from .storage import ExperimentStorage
 
 logger = logging.getLogger("asktell")
 
@@ -59,6 +61,11 @@ def run(
         raise AsktellValueError(f"`max_concurrent_trials` must be an int >= 1, but got {max_concurrent_trials!r}")
     if callbacks is not None and not all(isinstance(c, Callback) for c in callbacks):
         raise AsktellTypeError(f"`callbacks` must be a list of hpo_core.Callback, but got {callbacks!r}")
+    if isinstance(verbose, bool) or not isinstance(verbose, int) or not 0 <= verbose <= 3:
+        raise AsktellValueError(f"`verbose` must be 0, 1, 2 or 3, but got {verbose!r}")
+    # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
+    storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
+    seed = storage.seed(seed)
     if executor is None:
         from .executors.process import ProcessExecutor
 
@@ -68,9 +75,18 @@ def run(
         stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
         trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
     )
+    recorded = storage.attach(experiment, seed=seed)
     executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
-    Driver(experiment, executor, CallbackList(callbacks)).run()
+    all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
+                                      mode=experiment.mode)
+    finished = False
+    try:
+        Driver(recorded, executor, CallbackList(all_callbacks)).run()
+        finished = recorded.is_finished()
+    finally:
+        storage.close(finished=finished)
     analysis = experiment.analysis()
+    analysis.path = storage.path
     failed = [str(t) for t in analysis.trials if t.status is TrialStatus.ERROR]
     if failed and raise_on_failed_trial:
         raise TrialsFailedError(failed)
@@ -90,7 +106,8 @@ class Driver:
 
     def run(self) -> None:
         exp = self.experiment
-        self.callbacks("setup", stop=exp.stopper, num_samples=exp.num_samples, total_num_samples=exp.max_trials)
+        self.callbacks("setup", stop=exp.stopper, num_samples=exp.num_samples, total_num_samples=exp.max_trials,
+                       trials=self._trials())  # not empty when the experiment was resumed
         try:
             while not exp.is_finished():
                 started = self._fill_slots()

@@ -1,0 +1,86 @@
+"""Child process for the crash/resume tests: runs (or resumes) a small experiment and can freeze at a chosen point
+so the test can SIGKILL it there. Usage: python storage_child.py <storage> <name> <resume> <freeze-spec>."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import hpo_core
+from hpo_core import Callback, Decision, SerialExecutor, TrialScheduler, report, uniform
+from hpo_core.session import get_checkpoint, get_session
+from hpo_core.storage import journal as journal_module
+
+STEPS = 6
+
+
+def freeze(marker: str) -> None:
+    with open(marker, "w") as handle:
+        handle.write(str(os.getpid()))
+    time.sleep(120)
+
+
+class RandomStopper(TrialScheduler):
+    """Uses its rng and the history of results: stops about a third of trials after step 3 at random,
+    and any trial worse than every finished one at step 4."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished: list[float] = []
+
+    def on_trial_result(self, trial, result):
+        if result["training_iteration"] == 3 and self.rng.random() < 0.33:
+            return Decision.STOP
+        if result["training_iteration"] == 4 and self.finished and result["score"] > max(self.finished):
+            return Decision.STOP
+        return Decision.CONTINUE
+
+    def on_trial_complete(self, trial, result):
+        if result:
+            self.finished.append(result["score"])
+
+
+def trainable(config):
+    spec = json.loads(os.environ.get("FREEZE", "{}"))
+    state = get_checkpoint() or {"step": 0}
+    trial_id = get_session().trial_id
+    for step in range(state["step"] + 1, STEPS + 1):
+        if spec.get("at") == "trial" and spec["trial"] == trial_id and spec["step"] == step:
+            freeze(spec["marker"])
+        score = config["a"] * step + config["b"]
+        report({"score": score, "step": step}, checkpoint={"step": step} if step % 2 == 0 else None)
+
+
+class FreezeAfterComplete(Callback):
+    def __init__(self, spec):
+        self.spec = spec
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        if self.spec.get("at") == "between" and trial.trial_id == self.spec["trial"]:
+            freeze(self.spec["marker"])
+
+
+def main() -> None:
+    storage, name, resume = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    spec = json.loads(os.environ.get("FREEZE", "{}"))
+    if spec.get("at") == "write":  # tear the journal: write half of record number `record`, then freeze
+        original = journal_module.Journal.write
+
+        def torn_write(self, record):
+            if self.records_written + 1 == spec["record"]:
+                line = (journal_module.dumps(record) + "\n").encode()
+                self._handle.write(line[: len(line) // 2])
+                freeze(spec["marker"])
+            original(self, record)
+
+        journal_module.Journal.write = torn_write
+    hpo_core.run(
+        trainable, {"a": uniform(0, 1), "b": uniform(0, 1)}, num_samples=8, metric="score", mode="min",
+        scheduler=RandomStopper(), executor=SerialExecutor(), storage_path=storage, name=name, resume=resume,
+        callbacks=[FreezeAfterComplete(spec)], seed=int(os.environ.get("SEED", "7")), verbose=0,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Crash safety: a driver SIGKILLed at several points resumes to exactly the run it would have been."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hpo_core import ExperimentAnalysis, TrialStatus
+from hpo_core.storage import ResumeMismatchError, load_experiment
+
+CHILD = os.path.join(os.path.dirname(__file__), "storage_child.py")
+ENV = {**os.environ, "ASKTELL_JOURNAL_FSYNC": "0", "PYTHONPATH": os.path.dirname(os.path.dirname(CHILD))}
+
+
+def _child(storage, name, resume, freeze=None, seed=7):
+    env = {**ENV, "FREEZE": json.dumps(freeze or {}), "SEED": str(seed)}
+    return subprocess.Popen([sys.executable, CHILD, str(storage), name, json.dumps(resume)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _run(storage, name, resume, seed=7):
+    proc = _child(storage, name, resume, seed=seed)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+
+
+def _summary(path):
+    analysis = ExperimentAnalysis(str(path))
+    return [(t.trial_id, t.status, t.config, [(r["training_iteration"], r["score"]) for r in t.results])
+            for t in sorted(analysis.trials, key=lambda t: t.trial_id)]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ref")
+    _run(root, "ref", False)
+    return _summary(root / "ref")
+
+
+FREEZES = [
+    {"at": "trial", "trial": "00002", "step": 2},  # during a trial, before its first checkpoint
+    {"at": "trial", "trial": "00005", "step": 5},  # during a trial, with a checkpoint at step 4
+    {"at": "between", "trial": "00003"},  # after a trial completed, before the next one starts
+    {"at": "write", "record": 30},  # half of a journal line written
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("freeze", FREEZES, ids=[f["at"] + str(i) for i, f in enumerate(FREEZES)])
+def test_sigkill_then_resume_gives_the_uninterrupted_run(tmp_path, reference, freeze):
+    marker = tmp_path / "frozen"
+    proc = _child(tmp_path, "exp", False, {**freeze, "marker": str(marker)})
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    loaded = load_experiment(tmp_path / "exp")  # readable after the crash
+    assert loaded.state.name == "INTERRUPTED"
+    assert any(not t.status.is_finished for t in loaded.trials) or len(loaded.trials) < 8
+    _run(tmp_path, "exp", True)
+    resumed = _summary(tmp_path / "exp")
+    assert len(resumed) == 8
+    assert all(status is TrialStatus.TERMINATED for _, status, _, _ in resumed)
+    for _, _, _, results in resumed:
+        steps = [step for step, _ in results]
+        assert steps == list(range(1, len(steps) + 1))  # none lost, none twice
+    assert resumed == reference  # same configs, same early stops, same results
+    assert load_experiment(tmp_path / "exp").state.name == "FINISHED"
+    for trial in ExperimentAnalysis(str(tmp_path / "exp")).trials:  # the loggers' files agree with the journal
+        with open(os.path.join(trial.path, "result.json")) as handle:
+            assert [json.loads(line)["training_iteration"] for line in handle] == \
+                [r["training_iteration"] for r in trial.results]
+
+
+@pytest.mark.slow
+def test_resume_refuses_a_missing_folder_or_another_space(tmp_path):
+    import hpo_core
+    from hpo_core import SerialExecutor, uniform
+    from hpo_core.errors import AsktellValueError
+
+    def trainable(config):
+        return {"score": config["a"]}
+
+    with pytest.raises(AsktellValueError, match="no experiment to resume"):
+        hpo_core.run(trainable, {"a": uniform(0, 1)}, name="nope", storage_path=tmp_path, resume=True,
+                     executor=SerialExecutor(), verbose=0)
+    hpo_core.run(trainable, {"a": uniform(0, 1)}, num_samples=2, metric="score", mode="min", name="e",
+                 storage_path=tmp_path, executor=SerialExecutor(), verbose=0)
+    with pytest.raises(ResumeMismatchError, match="search space"):
+        hpo_core.run(trainable, {"a": uniform(0, 2)}, num_samples=2, metric="score", mode="min", name="e",
+                     storage_path=tmp_path, resume=True, executor=SerialExecutor(), verbose=0)
+    with pytest.raises(AsktellValueError, match="already holds an experiment"):
+        hpo_core.run(trainable, {"a": uniform(0, 1)}, num_samples=2, metric="score", mode="min", name="e",
+                     storage_path=tmp_path, executor=SerialExecutor(), verbose=0)
