@@ -1,4 +1,18 @@
 """Trial schedulers: pure state machines that answer each result with a Decision."""
+from .async_hyperband import ASHAScheduler, AsyncHyperBandScheduler
 from .base import FIFOScheduler, TrialScheduler
+from .hyperband import HyperBandScheduler
+from .median_stopping import MedianStoppingRule
+from .pb2 import PB2
+from .pbt import PopulationBasedTraining
 
-__all__ = ["FIFOScheduler", "TrialScheduler"]
+__all__ = [
+    "PB2",
+    "ASHAScheduler",
+    "AsyncHyperBandScheduler",
+    "FIFOScheduler",
+    "HyperBandScheduler",
+    "MedianStoppingRule",
+    "PopulationBasedTraining",
+    "TrialScheduler",
+]

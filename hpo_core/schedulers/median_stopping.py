@@ -1,0 +1,96 @@
+"""Median stopping rule: stop a trial whose best result is worse than the median of the others' running means."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..enums import Decision, TrialStatus
+from ..suggestion import ResumeRequest
+from ..trial import Trial
+from .async_hyperband import check_number
+from .base import TrialScheduler
+
+
+class MedianStoppingRule(TrialScheduler):
+    """At time t (>= `grace_period`), a trial whose best score so far is below the median, over the other trials
+    that reached t, of their running means from `grace_period` to t is stopped (`hard_stop`) or paused.
+
+    With fewer than `min_samples_required` other trials at t the trial goes on; it yields (PAUSE) instead when other
+    trials wait paused and it ran at least `min_time_slice` since its last pause. Paused trials are resumed, the
+    longest-waiting first, once no new trial will start.
+    """
+
+    def __init__(self, time_attr: str = "time_total_s", metric: str | None = None, mode: str | None = None,
+                 grace_period: float = 60.0, min_samples_required: int = 3, min_time_slice: float = 0,
+                 hard_stop: bool = True):
+        super().__init__(time_attr=time_attr, metric=metric, mode=mode)
+        check_number("MedianStoppingRule", "grace_period", grace_period, minimum=0)
+        check_number("MedianStoppingRule", "min_samples_required", min_samples_required, minimum=1, integer=True)
+        check_number("MedianStoppingRule", "min_time_slice", min_time_slice, minimum=0)
+        self.grace_period, self.min_samples_required = grace_period, min_samples_required
+        self.min_time_slice, self.hard_stop = min_time_slice, bool(hard_stop)
+        self.history: dict[str, list[tuple[float, float]]] = {}  # trial_id -> [(time, score)]
+        self.last_pause: dict[str, float] = {}
+        self.paused: list[str] = []  # in the order they were paused
+        self.no_more_trials = False
+
+    def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
+        if self.metric not in result:
+            return Decision.CONTINUE
+        trial_id = trial.trial_id
+        if trial_id in self.paused:
+            self.paused.remove(trial_id)
+        now = self._time(result)
+        self.history.setdefault(trial_id, []).append((now, self._score(result)))
+        if now < self.grace_period:
+            return Decision.CONTINUE
+        others = [other for other, seen in self.history.items() if other != trial_id and seen[-1][0] >= now]
+        if len(others) < self.min_samples_required:
+            if self.paused and now - self.last_pause.get(trial_id, 0.0) > self.min_time_slice:
+                return self._pause(trial_id, now)
+            return Decision.CONTINUE
+        median = float(np.median([self._running_mean(other, now) for other in others]))
+        best = max(score for _, score in self.history[trial_id])
+        if best < median and now > self.grace_period:
+            return Decision.STOP if self.hard_stop else self._pause(trial_id, now)
+        return Decision.CONTINUE
+
+    def on_trial_complete(self, trial: Trial, result: dict[str, Any] | None) -> None:
+        self._forget_pause(trial.trial_id)
+        if not result or self.metric not in result or self.time_attr not in result:
+            return
+        seen = self.history.setdefault(trial.trial_id, [])
+        point = (self._time(result), self._score(result))
+        if not seen or seen[-1][0] != point[0]:  # the experiment hands over the last result told again
+            seen.append(point)
+
+    def on_trial_remove(self, trial: Trial) -> None:
+        self._forget_pause(trial.trial_id)
+
+    def on_no_more_trials(self) -> None:
+        self.no_more_trials = True
+
+    def next_resume(self, trials: Iterable[Trial]) -> ResumeRequest | None:
+        if not self.no_more_trials or not self.paused:
+            return None
+        paused = {t.trial_id for t in trials if t.status is TrialStatus.PAUSED}
+        for trial_id in list(self.paused):
+            self.paused.remove(trial_id)
+            if trial_id in paused:
+                return ResumeRequest(trial_id)
+        return None
+
+    def _pause(self, trial_id: str, now: float) -> Decision:
+        self.last_pause[trial_id] = now
+        self.paused.append(trial_id)
+        return Decision.PAUSE
+
+    def _forget_pause(self, trial_id: str) -> None:
+        if trial_id in self.paused:
+            self.paused.remove(trial_id)
+
+    def _running_mean(self, trial_id: str, now: float) -> float:
+        scores = [score for t, score in self.history[trial_id] if self.grace_period <= t <= now]
+        return float(np.mean(scores)) if scores else float("nan")
