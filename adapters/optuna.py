@@ -1,0 +1,197 @@
+"""`OptunaSearch`: optuna's samplers (TPE by default; GP, CMA-ES, NSGA-II, ... any `BaseSampler`) through
+`Study.ask` / `Study.tell`, with the search space asked define-by-run, so choices over sub-spaces work.
+
+| asktell primitive                    | optuna call on the trial (name = parameter path, e.g. "model/0/lr")  |
+|--------------------------------------|-----------------------------------------------------------------------|
+| `uniform(a, b)`                      | `suggest_float(a, b)`                                                 |
+| `quniform(a, b, q)`                  | `suggest_float(lo, hi, step=q)` (lo, hi: first/last multiple of q)    |
+| `loguniform(a, b)`                   | `suggest_float(a, b, log=True)`                                       |
+| `qloguniform(a, b, q)`               | `suggest_float(lo, hi, log=True)`, rounded to q (optuna has no log+step) |
+| `randint(a, b)` (b excluded)         | `suggest_int(a, b - 1)`                                               |
+| `qrandint(a, b, q)` (b included)     | `suggest_int(lo, hi, step=q)`                                         |
+| `lograndint(a, b)`                   | `suggest_int(a, b - 1, log=True)`                                     |
+| `qlograndint(a, b, q)`               | `suggest_int(lo, hi, log=True)`, rounded to q                         |
+| `randn(m, s)`, `qrandn(m, s, q)`     | `suggest_float(0, 1)` = u, value = normal quantile of u (rounded to q) |
+| `choice([...])`                      | `suggest_categorical([0, 1, ...])`: the category *index*              |
+| `choice` over dicts with domains     | the index, then the chosen branch's parameters (define-by-run)        |
+| `sample_from(fn)`                    | not searched: computed by asktell from the other values               |
+| `grid_search([...])`                 | refused at experiment start: use `choice([...])`                      |
+
+Single objective: `metric="loss", mode="min"`; several: `metric=["loss", "time"], mode=["min", "min"]`
+(TPE handles both; pass `sampler=optuna.samplers.NSGAIISampler(...)` for NSGA-II).
+Every intermediate result is reported to the trial (`trial.report(value, training_iteration)`); a trial a
+scheduler stops is told PRUNED (optuna takes its last intermediate value); failed or NaN trials are told FAIL.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+from hpo_core.errors import AsktellTypeError, AsktellValueError
+
+from ._base import LibrarySearcher, check_points
+from ._space import Param, ParamKind, all_params, walk_active
+
+__all__ = ["OptunaSearch"]
+
+
+class OptunaSearch(LibrarySearcher):
+    """Optuna through `Study.ask/tell`.
+
+    `sampler`: any optuna sampler, used as given (seed it yourself); by default
+    `TPESampler(seed=seed, constant_liar=True)` (multivariate and grouped when the space is conditional).
+    `seed`: seeds the default sampler; None derives it from the experiment seed.
+    `points_to_evaluate`: configs (nested dicts; missing parameters are sampled) to try first, in order.
+    `evaluated_rewards`: their known results (one per point, a number or a list per metric): then they are added
+    to the study as finished trials instead of being run.
+    """
+
+    module = "optuna"
+    extra = "optuna"
+    library = "optuna"
+    allows_conditional = True
+    allows_sample_from = True
+    multi_objective = True
+
+    def __init__(
+        self,
+        *,
+        sampler: Any = None,
+        seed: int | None = None,
+        points_to_evaluate: Sequence[dict[str, Any]] | None = None,
+        evaluated_rewards: Sequence[Any] | None = None,
+        metric: str | list[str] | None = None,
+        mode: str | list[str] | None = None,
+    ):
+        super().__init__(metric=metric, mode=mode, points_to_evaluate=points_to_evaluate, seed=seed)
+        if sampler is not None and not isinstance(sampler, self.lib.samplers.BaseSampler):
+            raise AsktellTypeError(f"`sampler` must be an optuna sampler, but got {sampler!r}")
+        self.sampler = sampler
+        self._rewards = None
+        if evaluated_rewards is not None:
+            check_points(points_to_evaluate)
+            if isinstance(evaluated_rewards, (str, dict)) or not isinstance(evaluated_rewards, Sequence) \
+                    or len(evaluated_rewards) != len(self._user_points):
+                raise AsktellValueError(
+                    "`evaluated_rewards` must be a list with one result per point of `points_to_evaluate` "
+                    f"({len(self._user_points)}), but got {evaluated_rewards!r}"
+                )
+            self._rewards = list(evaluated_rewards)
+
+    # --- library objects ----------------------------------------------------------------------------------------
+    def _distribution(self, param: Param) -> Any:
+        d = self.lib.distributions
+        if param.kind is ParamKind.CHOICE:
+            return d.CategoricalDistribution(list(range(param.size)))
+        if param.kind is ParamKind.NORMAL:
+            return d.FloatDistribution(0.0, 1.0)
+        if param.kind is ParamKind.INT:
+            step = 1 if param.log else int(param.step)
+            return d.IntDistribution(int(param.low), int(param.high), log=param.log, step=step)
+        if param.low == param.high:  # a q grid with one point
+            return d.FloatDistribution(param.low, param.high)
+        step = None if param.log else param.step
+        return d.FloatDistribution(param.low, param.high, log=param.log, step=step)
+
+    def _to_optuna(self, param: Param, canonical: Any) -> Any:
+        return param.domain.to_unit(canonical) if param.kind is ParamKind.NORMAL else canonical
+
+    def _from_optuna(self, param: Param, value: Any) -> Any:
+        return param.domain.from_unit(value) if param.kind is ParamKind.NORMAL else value
+
+    def _build(self) -> dict[str, Any]:
+        optuna = self.lib
+        sampler = self.sampler
+        if sampler is None:
+            conditional = any(p.conditional and any(p.branches) for p in self._params)
+            options = {"multivariate": True, "group": True} if conditional else {}
+            with warnings.catch_warnings():  # `group` is "experimental" in optuna
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                sampler = optuna.samplers.TPESampler(seed=self._seed, constant_liar=True, **options)
+        directions = ["minimize" if m == "min" else "maximize" for m in self.modes]
+        study = optuna.create_study(sampler=sampler, directions=directions)
+        for i, point in enumerate(self._points):
+            params = {path: self._to_optuna(self._param(path), v) for path, v in point.items()}
+            if self._rewards is None:
+                study.enqueue_trial(params, skip_if_exists=False)
+                continue
+            values = self._reward_values(i, self._rewards[i])
+            study.add_trial(optuna.trial.create_trial(
+                params=params, distributions={p: self._distributions[p] for p in params}, values=values,
+            ))
+        return {"study": study}
+
+    def _param(self, path: str) -> Param:
+        return next(p for p in all_params(self._params) if p.path == path)
+
+    def _reward_values(self, index: int, reward: Any) -> list[float]:
+        values = self.values_of(reward) if isinstance(reward, dict) else [reward] if not isinstance(
+            reward, (list, tuple)) else list(reward)
+        if values is None or len(values) != len(self.metrics) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise AsktellValueError(
+                f"evaluated_rewards[{index}] must give {len(self.metrics)} number(s) for {self.metrics}, "
+                f"but got {reward!r}"
+            )
+        return [float(v) for v in values]
+
+    def _setup(self, space) -> None:
+        super()._setup(space)
+        self._distributions = {p.path: self._distribution(p) for p in all_params(self._params)}
+        if self._rewards is not None:
+            for i, point in enumerate(self._points):
+                missing = [p.path for p in all_params(self._params) if p.path not in point]
+                active = walk_active(self._params, lambda p: point.get(p.path, 0))
+                if any(path in active for path in missing):
+                    raise AsktellValueError(
+                        f"points_to_evaluate[{i}] has a reward but lacks {sorted(set(missing) & set(active))}: a "
+                        "point with a known result must be complete"
+                    )
+
+    # --- ask/tell ---------------------------------------------------------------------------------------------
+    def _suggest(self, trial: Any, param: Param) -> Any:
+        """Ask the trial for one parameter (define-by-run), as a canonical value."""
+        dist = self._distributions[param.path]
+        if isinstance(dist, self.lib.distributions.CategoricalDistribution):
+            return trial.suggest_categorical(param.path, dist.choices)
+        if isinstance(dist, self.lib.distributions.IntDistribution):
+            return trial.suggest_int(param.path, dist.low, dist.high, step=dist.step, log=dist.log)
+        value = trial.suggest_float(param.path, dist.low, dist.high, step=dist.step, log=dist.log)
+        return self._from_optuna(param, value)
+
+    def _ask(self, trial_id: str) -> dict[str, Any]:
+        trial = self._lib["study"].ask()
+        self._lib["live"][trial_id] = trial
+        self._lib.setdefault("reported", {})[trial_id] = set()
+        return walk_active(self._params, lambda param: self._suggest(trial, param))
+
+    def _report(self, trial_id: str, result: dict[str, Any]) -> None:
+        if len(self.metrics) > 1:
+            return  # optuna keeps no intermediate values for several objectives
+        values = self.values_of(result)
+        step = result.get("training_iteration")
+        reported = self._lib["reported"][trial_id]
+        if values is not None and isinstance(step, int) and step not in reported:
+            reported.add(step)
+            self._lib["live"][trial_id].report(values[0], step)
+
+    def _tell(self, trial_id: str, values: list[float], pruned: bool) -> None:
+        trial = self._lib["live"][trial_id]
+        state = self.lib.trial.TrialState
+        if pruned and len(self.metrics) == 1:
+            if not self._lib["reported"].get(trial_id):  # its results never reached on_trial_result
+                trial.report(values[0], 1)
+            self._lib["study"].tell(trial, state=state.PRUNED)
+        else:
+            self._lib["study"].tell(trial, values if len(values) > 1 else values[0])
+        self._lib["reported"].pop(trial_id, None)
+
+    def _tell_failed(self, trial_id: str) -> None:
+        self._lib["study"].tell(self._lib["live"][trial_id], state=self.lib.trial.TrialState.FAIL)
+        self._lib["reported"].pop(trial_id, None)
+
+    @property
+    def study(self) -> Any:
+        """The optuna `Study` (None before the first suggestion)."""
+        return None if self._lib is None else self._lib["study"]
+
