@@ -26,4 +26,7 @@ class TrialStatus(enum.Enum):
 
     @property
     def is_finished(self) -> bool:
-        return self in (TrialStatus.TERMINATED, TrialStatus.ERROR)
+        return self in _FINISHED
+
+
+_FINISHED = frozenset((TrialStatus.TERMINATED, TrialStatus.ERROR))

@@ -50,6 +50,9 @@ def has_domain(spec: Any) -> bool:
 
 
 def _set_path(config: Any, path: str, value: Any) -> None:
+    if SEP not in path and type(config) is dict:
+        config[path] = value
+        return
     keys = path.split(SEP)
     node = config
     for key in keys[:-1]:
@@ -59,6 +62,10 @@ def _set_path(config: Any, path: str, value: Any) -> None:
         node[int(last)] = value
     else:
         node[last] = value
+
+
+def _is_conditional(domain: Domain) -> bool:
+    return isinstance(domain, Categorical) and domain.is_conditional
 
 
 def _get_path(config: Any, path: str) -> Any:
@@ -158,6 +165,9 @@ class Space:
             else:
                 self.constants[path] = leaf
         self.grid = {p: d for p, d in self.domains.items() if isinstance(d, Grid)}
+        # the top level's domain leaves, conditional choices marked: sample() need not walk the spec again
+        self._top = [(p, d, _is_conditional(d)) for p, d in self.domains.items()]
+        self._flat = not any(isinstance(v, (dict, list, tuple)) for v in self.spec.values())
 
     def __repr__(self) -> str:
         return f"Space({self.spec!r})"
@@ -179,21 +189,22 @@ class Space:
     def sample(self, rng: np.random.Generator, fixed: dict[str, Any] | None = None) -> dict[str, Any]:
         """A resolved config: domains sampled (unless pinned in `fixed`), then every `sample_from` resolved."""
         fixed = fixed or {}
-        config = _skeleton(self.spec)
+        config = dict(self.spec) if getattr(self, "_flat", False) else _skeleton(self.spec)
         functions: dict[str, Function] = {}
-        self._fill(config, self.spec, "", rng, fixed, functions)
-        _resolve_functions(config, functions, rng)
+        self._fill(config, self.spec, "", rng, fixed, functions, leaves=getattr(self, "_top", None))
+        if functions:
+            _resolve_functions(config, functions, rng)
         return config
 
-    def _fill(self, config, spec, prefix, rng, fixed, functions) -> None:
-        for path, leaf in iter_leaves(spec, prefix):
-            if not isinstance(leaf, Domain):
-                continue
+    def _fill(self, config, spec, prefix, rng, fixed, functions, leaves=None) -> None:
+        if leaves is None:
+            leaves = [(p, d, _is_conditional(d)) for p, d in iter_leaves(spec, prefix) if isinstance(d, Domain)]
+        for path, leaf, conditional in leaves:
             if isinstance(leaf, Function):
                 functions[path] = leaf
                 _set_path(config, path, None)
                 continue
-            if isinstance(leaf, Categorical) and leaf.is_conditional:
+            if conditional:
                 index = fixed[path] if path in fixed else int(rng.integers(len(leaf.categories)))
                 if not isinstance(index, (int, np.integer)) or not 0 <= index < len(leaf.categories):
                     raise AsktellValueError(f"conditional choice {path!r} takes a category index, got {index!r}")
