@@ -12,18 +12,18 @@ import pytest
 
 import hpo_core
 from hpo_core.enums import Decision, TrialStatus
-from hpo_core.errors import AsktellTypeError, AsktellValueError
+from hpo_core.errors import AsktellTypeError, AsktellValueError, TrialsFailedError
 from hpo_core.schedulers import AsyncHyperBandScheduler, TrialScheduler
 from hpo_core.session import get_session
 from hpo_core.suggestion import ResumeRequest
 from hpo_core.trainables import with_parameters
 
 pytest.importorskip("ray")
-import hpo_ray  # noqa: E402
-from hpo_ray import RayCheckpoint, RayExecutor  # noqa: E402
-from hpo_ray.checkpoint import encode  # noqa: E402
-from hpo_ray.one_shot import looks_one_shot  # noqa: E402
-from hpo_ray.resources import TrialResources  # noqa: E402
+import hpo_ray
+from hpo_ray import RayCheckpoint, RayExecutor
+from hpo_ray.checkpoint import encode
+from hpo_ray.one_shot import looks_one_shot
+from hpo_ray.resources import TrialResources
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # Ray workers cannot import this test module
 pytestmark = pytest.mark.ray
@@ -121,25 +121,22 @@ def _counting_trial(config):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lag", [1, 16])
-def test_asha_early_stopped_trials_really_stop(ray_cluster, tmp_path, lag):
+def test_asha_early_stopped_trials_really_stop(ray_cluster, tmp_path):
+    lag = 1  # each report waits for its decision (the default lag's bound is checked in the STOP test below)
     folder = tmp_path / "counts"
     folder.mkdir()
     scheduler = AsyncHyperBandScheduler(max_t=40, grace_period=1, reduction_factor=3)
     analysis = hpo_ray.run(
         _counting_trial, {"q": hpo_core.uniform(0, 1), "folder": str(folder)}, num_samples=12, metric="loss",
-        mode="min", scheduler=scheduler, seed=3, executor=RayExecutor(max_report_lag=lag), **quiet(tmp_path),
+        mode="min", scheduler=scheduler, seed=3, max_concurrent_trials=2, executor=RayExecutor(max_report_lag=lag),
+        **quiet(tmp_path),
     )
     made = {t.trial_id: len((folder / t.trial_id).read_text()) for t in analysis.trials}
     told = {t.trial_id: len(t.results) for t in analysis.trials}
     rungs = {1, 3, 9, 27, 40}
     assert all(t.status is TrialStatus.TERMINATED for t in analysis.trials)
     assert set(told.values()) <= rungs and min(told.values()) < 40  # some trials were stopped early
-    for trial_id, count in told.items():
-        # the trainable ends at the report that got STOP, or at most `lag` reports later
-        assert count <= made[trial_id] <= min(count + lag, 40), (trial_id, count, made[trial_id])
-    if lag == 1:
-        assert made == told
+    assert made == told  # a stopped trainable made no report beyond its rung
 
 
 class PauseOnce(TrialScheduler):
@@ -192,7 +189,8 @@ def test_stop_reaches_a_streaming_trial_and_later_reports_are_dropped(ray_cluste
     folder.mkdir()
     analysis = hpo_ray.run(
         _counting_trial, {"q": hpo_core.uniform(0, 1), "folder": str(folder)}, num_samples=3, metric="loss",
-        mode="min", stop={"training_iteration": 5}, executor=RayExecutor(max_report_lag=8), **quiet(tmp_path),
+        mode="min", stop={"training_iteration": 5}, max_concurrent_trials=2, executor=RayExecutor(max_report_lag=8),
+        **quiet(tmp_path),
     )
     for trial in analysis.trials:
         assert len(trial.results) == 5 and trial.status is TrialStatus.TERMINATED
@@ -236,7 +234,7 @@ def test_a_trainable_that_reports_through_a_helper_moves_from_task_to_actor(ray_
 
     assert looks_one_shot(sneaky)
     analysis = hpo_ray.run(sneaky, {"x": hpo_core.grid_search([0.0, 1.0, 2.0])}, metric="loss", mode="min",
-                           stop={"training_iteration": 4}, **quiet(tmp_path))
+                           stop={"training_iteration": 4}, max_concurrent_trials=2, **quiet(tmp_path))
     for trial in analysis.trials:  # STOP reached it: it ran in an actor, no report lost or doubled
         assert [r["loss"] for r in trial.results] == [trial.config["x"] + s for s in range(4)]
         assert trial.status is TrialStatus.TERMINATED and trial.num_failures == 0
@@ -248,8 +246,11 @@ def test_one_shot_trials_and_their_errors(ray_cluster, tmp_path):
             raise ZeroDivisionError("remote boom")
         return {"loss": config["x"] ** 2, "pid": os.getpid()}
 
-    analysis = hpo_ray.run(trial, {"x": hpo_core.grid_search([0, 1, 2, 3])}, metric="loss", mode="min",
-                           raise_on_failed_trial=False, **quiet(tmp_path))
+    space = {"x": hpo_core.grid_search([0, 1, 2, 3])}
+    with pytest.raises(TrialsFailedError, match="1 trial"):
+        hpo_ray.run(trial, space, metric="loss", mode="min", max_concurrent_trials=2, **quiet(tmp_path))
+    analysis = hpo_ray.run(trial, space, metric="loss", mode="min", raise_on_failed_trial=False,
+                           max_concurrent_trials=2, **quiet(tmp_path))
     by_x = {t.config["x"]: t for t in analysis.trials}
     assert by_x[2].status is TrialStatus.ERROR
     assert "ZeroDivisionError: remote boom" in by_x[2].error and "Traceback" in by_x[2].error
