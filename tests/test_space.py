@@ -139,6 +139,14 @@ def test_choice_samples_are_categories(categories, seed):
     assert not domain.contains(object())
 
 
+@pytest.mark.parametrize("make", [loguniform, lambda lo, hi, base=10: qloguniform(lo, hi, 0.001, base)])
+def test_log_base_is_accepted_and_does_not_change_the_distribution(make):
+    natural, binary = make(1e-3, 1.0), make(1e-3, 1.0, base=2)
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    assert [natural.sample(rng_a) for _ in range(20)] == [binary.sample(rng_b) for _ in range(20)]
+    assert lograndint(1, 1000, base=2).contains(999)
+
+
 def test_contains_rejects_outside_values():
     assert not uniform(0, 1).contains(1.5) and not uniform(0, 1).contains("0.5")
     assert not quniform(0, 1, 0.25).contains(0.3)
