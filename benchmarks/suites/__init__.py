@@ -1,0 +1,18 @@
+"""The suites `python -m benchmarks <suite>` runs: each is a module with `run(options) -> {name: path written}`."""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from .common import Options
+
+SUITES = ("searchers", "schedulers", "parallel", "overhead")
+
+
+def get_suite(name: str) -> Callable[[Options], dict[str, Any]]:
+    if name not in SUITES:
+        raise ValueError(f"unknown suite {name!r}; choose from {', '.join(SUITES)} or 'all'")
+    return importlib.import_module(f"{__name__}.{name}").run
+
+
+__all__ = ["Options", "SUITES", "get_suite"]
