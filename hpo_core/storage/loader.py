@@ -81,6 +81,8 @@ def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
             owner, state = (record.get("host"), record.get("pid")), ExperimentState.INTERRUPTED
         elif event == "end":
             state = ExperimentState.FINISHED
+        elif event == "stop":
+            owner = (None, None)
         for trial_id, status in record.get("st", {}).items():
             _set_status(trials.get(trial_id), TrialStatus[status])
     if state is not ExperimentState.FINISHED and _alive(*owner):

@@ -134,8 +134,8 @@ class ExperimentStorage:
         recorder = self.recorder
         if recorder is None or recorder.journal is None:
             return
-        if finished:
-            recorder.note({"ev": "end", "t": time.time()})
+        # "end": finished; "stop": the driver left early (an exception, Ctrl-C) and the experiment can be resumed
+        recorder.note({"ev": "end" if finished else "stop", "t": time.time()})
         recorder.journal.close()
 
 
