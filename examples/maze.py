@@ -62,10 +62,14 @@ def train_policy(
     epsilon: float = 0.2,
     max_steps: int = 100,
     seed: int | None = 0,
+    policy: Policy | None = None,
 ) -> Policy:
-    """Q-learning: Q[s, a] <- (1 - weight) Q[s, a] + weight (r + discount_factor * max Q[s'])."""
+    """Q-learning: Q[s, a] <- (1 - weight) Q[s, a] + weight (r + discount_factor * max Q[s']).
+
+    Pass `policy` to train an existing policy further (a class trainable does, a few episodes per step).
+    """
     rng = np.random.default_rng(seed)
-    policy = Policy(env)
+    policy = policy if policy is not None else Policy(env)
     table = policy.table.tolist()  # plain lists: much faster than numpy for single-cell updates
     for _ in range(num_episodes):
         state = env.reset()

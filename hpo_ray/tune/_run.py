@@ -1,7 +1,6 @@
 """`tune.run`: resolve the trainable (name, Trainable class or function), map the chapter's arguments, run on Ray."""
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -31,17 +30,13 @@ def run(run_or_experiment: Any, config: dict[str, Any] | None = None, **kwargs: 
     (`register_trainable(name, ...)`, or an RLlib algorithm such as "DQN" when `ray[rllib]` is installed).
 
     Takes the driver's arguments (`num_samples, metric, mode, search_alg, scheduler, stop, resources_per_trial,
-    max_concurrent_trials, callbacks, name, storage_path, resume, ...`). A `name` that is a path to an experiment
-    folder (as in the chapter's resume example) is split into `storage_path` and `name`; `local_dir` is an old
-    spelling of `storage_path`. Returns the `ExperimentAnalysis`.
+    max_concurrent_trials, callbacks, name, storage_path, resume, ...`); `name` may be the path of an experiment
+    folder (the chapter's resume example). `local_dir` is an old spelling of `storage_path`. Returns the
+    `ExperimentAnalysis`.
     """
     trainable = resolve_trainable(run_or_experiment)
     if "local_dir" in kwargs:
         kwargs.setdefault("storage_path", kwargs.pop("local_dir"))
-    name = kwargs.get("name")
-    if isinstance(name, (str, os.PathLike)) and os.sep in os.fspath(name) and kwargs.get("storage_path") is None:
-        path = os.path.expanduser(os.fspath(name)).rstrip(os.sep)
-        kwargs["storage_path"], kwargs["name"] = os.path.dirname(path), os.path.basename(path)
     ignored = [key for key in _COSMETIC if kwargs.pop(key, None) is not None]
     if ignored:
         warnings.warn(f"tune.run: {ignored} change only Ray Tune's own output and are ignored", stacklevel=2)
