@@ -1,6 +1,7 @@
 """`RayExecutor`: the driver's executor protocol on Ray — trials in reused actors with per-trial resources."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import logging
@@ -46,7 +47,7 @@ class _Run:
     """One run of one trial, from `start` to its end, a STOP/PAUSE, or the death of its worker."""
 
     trial_id: str
-    args: tuple  # (suggestion without checkpoint, checkpoint ref or bytes) for the worker
+    args: tuple  # (run token, suggestion without checkpoint, checkpoint ref or bytes) for the worker
     actor: _Actor | None = None  # None while it runs as a task or waits for an actor
     where: str = "not started yet"
     events: deque = field(default_factory=deque)  # received, not yet handed to the driver
@@ -123,6 +124,7 @@ class RayExecutor(Executor):
         self._ready: deque[_Run] = deque()  # runs with events to hand out
         self._queued: deque[_Run] = deque()  # runs waiting for an actor
         self._halting: deque[tuple[float, Any]] = deque()  # (deadline, halt call) in start order
+        self._started = 0
 
     # --- setup ------------------------------------------------------------------------------------------------
     def setup(
@@ -184,11 +186,13 @@ class RayExecutor(Executor):
             restore = checkpoint.ref  # resolved to the bytes on whichever node the worker runs
         else:
             restore = None if checkpoint is None else encode(checkpoint)
-        run = _Run(suggestion.trial_id, (dataclasses.replace(suggestion, checkpoint=None), restore))
+        self._started += 1
+        token = f"{suggestion.trial_id}/{self._started}"
+        run = _Run(suggestion.trial_id, (token, dataclasses.replace(suggestion, checkpoint=None), restore))
         self._runs[run.trial_id] = run
         self._busy += 1
         if self._task is not None:
-            self._calls[self._task.remote(self._box, *run.args)] = (run, _Call.TASK)
+            self._calls[self._task.remote(self._box, *run.args[1:])] = (run, _Call.TASK)
         else:
             self._queued.append(run)
             self._serve_queue()
@@ -273,13 +277,11 @@ class RayExecutor(Executor):
         import ray
 
         self._actors.discard(actor)
-        try:
+        with contextlib.suppress(Exception):  # an actor that is already dead
             ray.kill(actor.handle, no_restart=True)
-        except Exception:  # already dead
-            pass
 
     def _halt(self, run: _Run, decision: Decision) -> None:
-        ref = run.actor.handle.halt.remote(decision, self.stop_grace_s)
+        ref = run.actor.handle.halt.remote(run.args[0], decision, self.stop_grace_s)
         self._calls[ref] = (run, _Call.HALT)
         self._halting.append((time.monotonic() + self.stop_grace_s + 30.0, ref))
 

@@ -37,7 +37,7 @@ def looks_one_shot(trainable: Any) -> bool:
         inner = getattr(target, "func", None) or getattr(target, "fn", None) or getattr(target, "__wrapped__", None)
         code = getattr(target, "__code__", None)
         if code is None and not isinstance(target, (types.FunctionType, functools.partial)):
-            code = getattr(getattr(type(target), "__call__", None), "__code__", None)
+            code = getattr(type(target).__dict__.get("__call__"), "__code__", None)
         if code is not None and _names_report(code):
             return False
         if inner is None or inner is target:
@@ -64,7 +64,7 @@ def _trainable(box: list) -> Callable:
     if function is None:
         try:
             function = cloudpickle.loads(ray.get(box[0]))
-        except Exception as exc:  # e.g. a module the trainable needs is missing on this node
+        except Exception as exc:  # noqa: BLE001 - e.g. a module the trainable needs is missing on this node
             function = _raiser(exc)
         if len(_loaded) >= 8:
             _loaded.clear()

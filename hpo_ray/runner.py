@@ -93,21 +93,29 @@ class TrialRunner:
     def __init__(self, trainable_payload: bytes, max_lag: int, batch_wait_s: float):
         try:
             self._trainable = cloudpickle.loads(trainable_payload)
-        except Exception as exc:  # e.g. a module the trainable needs is missing on this node
+        except Exception as exc:  # noqa: BLE001 - e.g. a module the trainable needs is missing on this node
             self._trainable = _raiser(exc)
         self._max_lag = max_lag
         self._batch_wait_s = batch_wait_s
+        self._lock = threading.Lock()
+        self._token: str | None = None  # the run whose channel is current
         self._channel: Channel | None = None
+        self._cancelled: set[str] = set()  # runs halted before their start call ran (calls may overtake)
 
-    def start(self, suggestion: Suggestion, checkpoint: bytes | None) -> tuple[Batch, str]:
-        """Begin `suggestion` (restoring `checkpoint` bytes) and return its first batch and where it runs."""
-        channel = self._channel = Channel(self._max_lag, self._batch_wait_s)
+    def start(self, token: str, suggestion: Suggestion, checkpoint: bytes | None) -> tuple[Batch, str]:
+        """Begin run `token` of `suggestion` (restoring `checkpoint` bytes); its first batch and where it runs."""
+        with self._lock:
+            if token in self._cancelled:
+                self._cancelled.discard(token)
+                return ([], Outcome(stopped=Decision.STOP)), where()
+            channel = self._channel = Channel(self._max_lag, self._batch_wait_s)
+            self._token = token
         restored = dataclasses.replace(suggestion, checkpoint=decode(checkpoint))
 
         def body() -> None:
             try:
                 outcome = run_trial(self._trainable, restored, channel.send)
-            except BaseException:  # SystemExit and the like escape run_trial: still a failed trial, not a hang
+            except BaseException:  # noqa: BLE001 - SystemExit and the like escape run_trial: a failure, not a hang
                 outcome = Outcome(error=traceback.format_exc())
             channel.finish(outcome)
 
@@ -118,11 +126,14 @@ class TrialRunner:
         """Every report handed out so far was decided CONTINUE: the next batch."""
         return self._channel.take()
 
-    def halt(self, decision: Decision, grace_s: float) -> Outcome | None:
-        """STOP or PAUSE the current trial; None when it did not reach a report within `grace_s`."""
-        channel = self._channel
-        return Outcome() if channel is None else channel.halt(decision, grace_s)
-
+    def halt(self, token: str, decision: Decision, grace_s: float) -> Outcome | None:
+        """STOP or PAUSE run `token`; None when it did not reach a report within `grace_s`."""
+        with self._lock:
+            if self._token != token:  # its start call has not run yet: it never will
+                self._cancelled.add(token)
+                return Outcome(stopped=decision)
+            channel = self._channel
+        return channel.halt(decision, grace_s)
 
 def where() -> str:
     """Where this worker runs, for error messages."""

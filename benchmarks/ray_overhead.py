@@ -1,0 +1,212 @@
+"""Overhead of running trials on Ray: `hpo_ray.run` against plain Ray tasks and a tuned Ray Tune, in one process.
+
+`python -m benchmarks.ray_overhead [--scale 1.0] [--no-tune]` starts a local Ray with 2 CPUs, warms up, then times
+
+* (a) 200 trivial one-shot trials through `hpo_ray.run`;
+* (b) 200 plain Ray tasks (the floor: submitted at once, and two in flight at a time);
+* (c) 20 trials x 100 reports — the cost of one intermediate report is (c) minus the same 20 trials with one
+  report each, divided by the 1,980 extra reports;
+* (d) ASHA, 50 trials x up to 100 reports;
+
+and (a), (c), (d) through Ray Tune with `reuse_actors=True`, its loggers off and `verbose=0`. Both libraries run with
+their default per-trial bookkeeping otherwise (asktell still writes its journal, flushed but not fsynced). Times are
+wall-clock on whatever else the machine is doing, so read the ratios, which are measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from typing import Any, Callable
+
+REPORTS = 100
+
+
+def one_shot(config: dict[str, Any]) -> dict[str, float]:
+    return {"loss": config["x"] ** 2}
+
+
+def reporting(config: dict[str, Any]) -> None:
+    from hpo_core import report
+
+    for step in range(config.get("reports", REPORTS)):
+        report({"loss": config["x"] + 1.0 / (step + 1)})
+
+
+def tune_one_shot(config: dict[str, Any]) -> None:
+    from ray import tune
+
+    tune.report({"loss": config["x"] ** 2})
+
+
+def tune_reporting(config: dict[str, Any]) -> None:
+    from ray import tune
+
+    for step in range(config.get("reports", REPORTS)):
+        tune.report({"loss": config["x"] + 1.0 / (step + 1)})
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+class Asktell:
+    """The scenarios through `hpo_ray.run`."""
+
+    name = "asktell"
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def run(self, trainable: Callable, n: int, *, reports: int | None = None, asha: bool = False) -> int:
+        import hpo_core
+        import hpo_ray
+        from hpo_core.schedulers import AsyncHyperBandScheduler
+
+        space: dict[str, Any] = {"x": hpo_core.uniform(0, 1)}
+        if reports is not None:
+            space["reports"] = reports
+        scheduler = AsyncHyperBandScheduler(max_t=REPORTS, grace_period=1, reduction_factor=4) if asha else None
+        analysis = hpo_ray.run(trainable, space, num_samples=n, metric="loss", mode="min", scheduler=scheduler,
+                               seed=0, verbose=0, storage_path=self.folder)
+        return sum(len(t.results) for t in analysis.trials)
+
+
+class RayTune:
+    """The same scenarios through `ray.tune.run`, tuned: reused actors, loggers off, quiet."""
+
+    name = "Ray Tune"
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def run(self, trainable: Callable, n: int, *, reports: int | None = None, asha: bool = False) -> int:
+        from ray import tune
+        from ray.tune.schedulers import ASHAScheduler
+
+        space: dict[str, Any] = {"x": tune.uniform(0, 1)}
+        if reports is not None:
+            space["reports"] = reports
+        scheduler = ASHAScheduler(max_t=REPORTS, grace_period=1, reduction_factor=4) if asha else None
+        analysis = tune.run(trainable, config=space, num_samples=n, metric="loss", mode="min", scheduler=scheduler,
+                            reuse_actors=True, verbose=0, storage_path=self.folder)
+        return sum(int(t.last_result.get("training_iteration", 0)) for t in analysis.trials)
+
+
+def measure(lib: Asktell | RayTune, one: Callable, rep: Callable, scale: float) -> dict[str, float]:
+    n_a, n_c, n_d = max(10, int(200 * scale)), max(4, int(20 * scale)), max(8, int(50 * scale))
+    lib.run(one, 4)  # warm-up: workers, imports, actors
+    lib.run(rep, 2, reports=3)
+    t_a, _ = _timed(lambda: lib.run(one, n_a))
+    t_c1, _ = _timed(lambda: lib.run(rep, n_c, reports=1))
+    t_c, made_c = _timed(lambda: lib.run(rep, n_c))
+    t_d, made_d = _timed(lambda: lib.run(rep, n_d, asha=True))
+    return {
+        "a_trial_ms": 1e3 * t_a / n_a,
+        "c_report_ms": 1e3 * (t_c - t_c1) / max(1, made_c - n_c),
+        "c_total_s": t_c,
+        "d_trial_ms": 1e3 * t_d / n_d,
+        "d_report_ms": 1e3 * t_d / max(1, made_d),
+        "d_reports": made_d,
+    }
+
+
+def plain_tasks(n: int) -> dict[str, float]:
+    import ray
+
+    @ray.remote(num_cpus=1)
+    def noop(i: int) -> int:
+        return i
+
+    ray.get([noop.remote(i) for i in range(n)])  # warm-up
+    at_once, _ = _timed(lambda: ray.get([noop.remote(i) for i in range(n)]))
+
+    def two_in_flight() -> None:
+        pending = [noop.remote(i) for i in range(2)]
+        sent = 2
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            ray.get(done)
+            if sent < n:
+                pending.append(noop.remote(sent))
+                sent += 1
+
+    paced, _ = _timed(two_in_flight)
+    return {"b_task_ms": 1e3 * at_once / n, "b_paced_ms": 1e3 * paced / n}
+
+
+def table(ours: dict[str, float], floor: dict[str, float], tune: dict[str, float] | None) -> str:
+    def ratio(key: str) -> str:
+        return f"{tune[key] / ours[key]:.1f}x" if tune else "-"
+
+    def theirs(key: str, fmt: str) -> str:
+        return format(tune[key], fmt) if tune else "-"
+
+    rows = [
+        ("(a) one-shot trial, ms/trial", f"{ours['a_trial_ms']:.2f}", theirs("a_trial_ms", ".2f"), ratio("a_trial_ms")),
+        ("(b) plain Ray task, ms/task (at once)", f"{floor['b_task_ms']:.2f}", "", ""),
+        ("(b) plain Ray task, ms/task (2 in flight)", f"{floor['b_paced_ms']:.2f}", "", ""),
+        ("(c) extra cost per report, ms", f"{ours['c_report_ms']:.3f}", theirs("c_report_ms", ".3f"),
+         ratio("c_report_ms")),
+        ("(c) 20 trials x 100 reports, total s", f"{ours['c_total_s']:.2f}", theirs("c_total_s", ".2f"),
+         ratio("c_total_s")),
+        ("(d) ASHA 50 x <=100, ms/trial", f"{ours['d_trial_ms']:.1f}", theirs("d_trial_ms", ".1f"),
+         ratio("d_trial_ms")),
+        ("(d) ASHA, ms/report (all-in)", f"{ours['d_report_ms']:.3f}", theirs("d_report_ms", ".3f"),
+         ratio("d_report_ms")),
+        ("(d) ASHA, reports made", f"{ours['d_reports']:.0f}", theirs("d_reports", ".0f"), ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{'scenario':<{width}}  {'asktell':>9}  {'Ray Tune':>9}  {'Tune/asktell':>12}"]
+    lines += [f"{a:<{width}}  {b:>9}  {c:>9}  {d:>12}" for a, b, c, d in rows]
+    verdicts = [
+        ("(a) <= 3x (b) per trial", ours["a_trial_ms"] / floor["b_task_ms"], 3.0, "<="),
+        ("extra cost per report <= 0.1 ms", ours["c_report_ms"], 0.1, "<="),
+    ]
+    if tune:
+        verdicts += [("Ray Tune / asktell on (a) >= 10x", tune["a_trial_ms"] / ours["a_trial_ms"], 10.0, ">="),
+                     ("Ray Tune / asktell on (c) >= 10x", tune["c_total_s"] / ours["c_total_s"], 10.0, ">=")]
+    lines.append("")
+    for label, value, target, sense in verdicts:
+        met = value <= target if sense == "<=" else value >= target
+        lines.append(f"{label:<36} measured {value:8.3f}  {'met' if met else 'NOT met'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the trial counts (quick runs: 0.2)")
+    parser.add_argument("--no-tune", action="store_true", help="skip the Ray Tune rows")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    os.environ.setdefault("ASKTELL_JOURNAL_FSYNC", "0")
+    os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+    os.environ["RAY_AUTH_MODE"] = "disabled"  # a local instance that ends with this process
+    import cloudpickle
+    import ray
+    import ray.cloudpickle
+
+    for pickler in (cloudpickle, ray.cloudpickle):  # workers may not find this module on their path
+        pickler.register_pickle_by_value(sys.modules[__name__])
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="error", log_to_driver=False)
+    with tempfile.TemporaryDirectory(prefix="asktell-ray-bench-") as folder:
+        floor = plain_tasks(max(10, int(200 * args.scale)))
+        ours = measure(Asktell(os.path.join(folder, "asktell")), one_shot, reporting, args.scale)
+        tune = None
+        if not args.no_tune:
+            try:
+                import ray.tune  # noqa: F401
+            except ImportError:
+                print("ray[tune] is not installed: skipping the Ray Tune rows")
+            else:
+                tune = measure(RayTune(os.path.join(folder, "tune")), tune_one_shot, tune_reporting, args.scale)
+    ray.shutdown()
+    print(table(ours, floor, tune))
+
+
+if __name__ == "__main__":
+    main()
