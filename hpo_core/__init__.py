@@ -31,9 +31,10 @@ from .executors.simulated import SimulatedExecutor
 from .stoppers import Stopper
 from .suggestion import ResumeRequest, Suggestion
 from .trial import Trial
+from .loggers import pretty_print
 
 __all__ = [
-    "Callback", "ProcessExecutor", "SerialExecutor", "SimulatedExecutor", "run",
+    "Callback", "pretty_print", "ProcessExecutor", "SerialExecutor", "SimulatedExecutor", "run",
     "AsktellError", "AsktellTypeError", "AsktellValueError", "BasicVariantGenerator", "ConcurrencyLimiter", "Decision",
     "Experiment", "Repeater",
     "ExperimentAnalysis", "FINISHED", "FIFOScheduler", "ResumeRequest", "Searcher", "Space", "Stopper",

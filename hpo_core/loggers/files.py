@@ -85,7 +85,11 @@ class TrialFileLogger(Callback):
     def _open(self, trial) -> IO[str]:
         if len(self._files) >= MAX_OPEN_FILES:  # many paused trials: close the oldest
             self._close(next(iter(self._files)))
-        handle = open(self._file(trial), "a", encoding="utf-8", newline="")  # noqa: SIM115 - kept open
+        path = os.path.join(trial.path, self.filename)  # the folder exists (storage made it) unless removed
+        try:
+            handle = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115 - kept open
+        except FileNotFoundError:
+            handle = open(self._file(trial), "a", encoding="utf-8", newline="")  # noqa: SIM115 - kept open
         self._files[trial.trial_id] = handle
         return handle
 
@@ -122,8 +126,10 @@ class CsvLoggerCallback(TrialFileLogger):
         out = io.StringIO()
         writer = csv.writer(out)
         if columns is None:
-            columns = self._columns[trial.trial_id] = self._existing_columns(trial) or list(flat)
-            if not os.path.exists(self._file(trial)) or os.path.getsize(self._file(trial)) == 0:
+            handle = self._files.get(trial.trial_id)
+            empty = handle is not None and handle.tell() == 0
+            columns = self._columns[trial.trial_id] = (None if empty else self._existing_columns(trial)) or list(flat)
+            if empty:
                 writer.writerow(columns)
         writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in columns])
         return out.getvalue()

@@ -191,7 +191,12 @@ class RecordingExperiment:
         params = dumps(to_jsonable(trial.config))
         if self._params.get(trial.trial_id) != params:
             os.makedirs(trial.path, exist_ok=True)
-            write_atomic(os.path.join(trial.path, PARAMS), json.dumps(json.loads(params), indent=2), sync=False)
+            text = json.dumps(json.loads(params), indent=2, ensure_ascii=False)
+            if trial.trial_id in self._params:  # a changed config (PBT): replace it whole
+                write_atomic(os.path.join(trial.path, PARAMS), text, sync=False)
+            else:
+                with open(os.path.join(trial.path, PARAMS), "w", encoding="utf-8") as handle:
+                    handle.write(text)
             self._params[trial.trial_id] = params
 
     def _save_checkpoint(self, trial: Trial, checkpoint: Any) -> str:
