@@ -196,6 +196,8 @@ def _lookup(point: Any, path: str) -> Any:
 
 def _matches(category: Any, value: Any) -> bool:
     """Whether a user's value fits a category of a choice over sub-spaces (constants equal, domains contain)."""
+    if isinstance(category, Categorical):
+        return any(_matches(c, value) for c in category.categories)
     if isinstance(category, Domain):
         return isinstance(category, Function) or category.contains(value)
     if isinstance(category, dict):

@@ -40,7 +40,8 @@ _UTILITY_KEYS = {"kind", "kappa", "xi", "kappa_decay", "kappa_decay_delay"}
 class BayesOptSearch(LibrarySearcher):
     """bayes_opt's GP. `utility_kwargs` as in Ray Tune (`{"kind": "ucb" | "ei" | "poi", "kappa": 2.576,
     "xi": 0.0, "kappa_decay": ..., "kappa_decay_delay": ...}`), or a ready `acquisition_function` from
-    `bayes_opt.acquisition`; `random_state` seeds it (None: derived from the experiment seed)."""
+    `bayes_opt.acquisition`; `random_state` seeds it (None: derived from the experiment seed); `gp_params` go to
+    `BayesianOptimization.set_gp_params` (e.g. `{"n_restarts_optimizer": 0}` for cheaper asks)."""
 
     module = "bayes_opt"
     extra = "bayesopt"
@@ -56,6 +57,7 @@ class BayesOptSearch(LibrarySearcher):
         acquisition_function: Any = None,
         random_state: int | None = None,
         random_search_steps: int = 10,
+        gp_params: dict[str, Any] | None = None,
     ):
         super().__init__(metric=metric, mode=mode, points_to_evaluate=points_to_evaluate, seed=random_state,
                          seed_name="random_state")
@@ -73,6 +75,9 @@ class BayesOptSearch(LibrarySearcher):
         self.utility_kwargs = dict(utility_kwargs or {})
         self.acquisition_function = acquisition_function
         self.random_search_steps = random_search_steps
+        if gp_params is not None and not isinstance(gp_params, dict):
+            raise AsktellTypeError(f"`gp_params` must be a dict, but got {gp_params!r}")
+        self.gp_params = dict(gp_params or {})
         self._acquisition()  # refuse bad utility_kwargs now
         self._pbounds: dict[str, Any] = {}
 
@@ -100,8 +105,9 @@ class BayesOptSearch(LibrarySearcher):
     # --- conversion ---------------------------------------------------------------------------------------------
     def _bound(self, param: Param) -> Any:
         """bayes_opt's bounds for one parameter, or None when it has a single value (not searched)."""
-        if param.kind is ParamKind.CHOICE:
-            return list(range(param.size)) if param.size > 1 else None
+        parameter = self.lib.parameter
+        if param.kind is ParamKind.CHOICE:  # a BayesParameter: a plain [0, 1] would read as float bounds
+            return parameter.CategoricalParameter(param.path, list(range(param.size))) if param.size > 1 else None
         if param.kind is ParamKind.NORMAL:
             return (0.0, 1.0)
         if param.low == param.high:
@@ -109,7 +115,7 @@ class BayesOptSearch(LibrarySearcher):
         if param.log:
             return (math.log(param.low), math.log(param.high))
         if param.kind is ParamKind.INT:
-            return (0, int((param.high - param.low) // param.step), int)
+            return parameter.IntParameter(param.path, (0, int((param.high - param.low) // param.step)))
         return (param.low, param.high)
 
     def _to_lib(self, param: Param, canonical: Any) -> Any:
@@ -142,10 +148,16 @@ class BayesOptSearch(LibrarySearcher):
     def _optimizer(self, acquisition: Any, random_state: np.random.RandomState) -> Any:
         with warnings.catch_warnings():  # typed parameters are "experimental" in 3.x
             warnings.simplefilter("ignore")
-            return self.lib.BayesianOptimization(
+            optimizer = self.lib.BayesianOptimization(
                 f=None, pbounds=self._pbounds, acquisition_function=acquisition, random_state=random_state,
                 verbose=0, allow_duplicate_points=True,
             )
+        if self.gp_params:
+            try:
+                optimizer.set_gp_params(**self.gp_params)
+            except ValueError as exc:
+                raise AsktellValueError(f"`gp_params`={self.gp_params!r}: {exc}") from None
+        return optimizer
 
     def _build(self) -> dict[str, Any]:
         random_state = np.random.RandomState(self._seed)

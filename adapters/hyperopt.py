@@ -141,7 +141,7 @@ class HyperOptSearch(LibrarySearcher):
                      self.lib.JOB_STATE_DONE)
 
     def _tell_failed(self, trial_id: str) -> None:
-        self._finish(trial_id, {"status": self.lib.STATUS_FAIL}, self.lib.JOB_STATE_ERROR)
+        self._finish(trial_id, {"status": self.lib.STATUS_FAIL}, self.lib.JOB_STATE_DONE)
 
     @property
     def trials(self) -> Any:

@@ -17,7 +17,7 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 class FastUCB(UpperConfidenceBound):
-    def suggest(self, gp, target_space, n_random=1000, n_smart=2, fit_gp=True, random_state=None):
+    def suggest(self, gp, target_space, n_random=500, n_smart=1, fit_gp=True, random_state=None):
         return super().suggest(gp, target_space, n_random=n_random, n_smart=n_smart, fit_gp=fit_gp,
                                random_state=random_state)
 
