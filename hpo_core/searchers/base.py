@@ -1,6 +1,7 @@
 """The searcher contract every search algorithm (random/grid, the library adapters) implements."""
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -90,8 +91,8 @@ class Searcher:
 
     # --- state ----------------------------------------------------------------------------------------------
     def save(self) -> dict[str, Any]:
-        """A picklable snapshot of the searcher's state."""
-        return dict(self.__dict__)
+        """A picklable snapshot of the searcher's state (a deep copy: it does not change as the search goes on)."""
+        return copy.deepcopy(self.__dict__)
 
     def restore(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update(copy.deepcopy(state))
