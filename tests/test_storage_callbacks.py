@@ -116,7 +116,28 @@ def test_loggers_write_json_csv_params_and_tensorboard(tmp_path):
         if any(f.startswith("checkpoint_") for f in files):
             assert [f for f in files if f.startswith("checkpoint_")] == ["checkpoint_000002.pkl"]
         pytest.importorskip("tensorboardX")
-        assert any(f.startswith("events.out.tfevents") for f in files)
+        events = [f for f in files if f.startswith("events.out.tfevents")]
+        assert len(events) == 1
+        assert _scalars(os.path.join(trial.path, events[0]), "asktell/score") == \
+            [(r["training_iteration"], pytest.approx(r["score"], rel=1e-6)) for r in trial.results]
+
+
+def _scalars(path, tag):
+    """(step, value) of `tag` read back from a TFRecord event file."""
+    import struct
+
+    from hpo_core.loggers.tbx import _tbx
+
+    event_class = _tbx()[0]
+    with open(path, "rb") as handle:
+        data = handle.read()
+    out, at = [], 0
+    while at < len(data):
+        (size,) = struct.unpack("<Q", data[at:at + 8])
+        event = event_class.FromString(data[at + 12:at + 12 + size])
+        out += [(event.step, v.simple_value) for v in event.summary.value if v.tag == tag]
+        at += 12 + size + 4
+    return out
 
 
 def test_pretty_print_is_yaml_like():

@@ -18,14 +18,39 @@ from ..storage.layout import PROGRESS, RESULT, dumps
 MAX_OPEN_FILES = 64
 
 
-class TrialFileLogger(Callback):
+class PerTrialWriters(Callback):
+    """Base: one open writer per trial, closed when the trial ends (and the oldest when too many are open)."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, Any] = {}
+
+    def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
+        self._close(trial.trial_id)
+
+    on_trial_error = on_trial_complete
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        for trial_id in list(self._files):
+            self._close(trial_id)
+
+    def _make_room(self) -> None:
+        if len(self._files) >= MAX_OPEN_FILES:  # many paused trials: close the oldest
+            self._close(next(iter(self._files)))
+
+    def _close(self, trial_id: str) -> None:
+        handle = self._files.pop(trial_id, None)
+        if handle is not None:
+            handle.close()
+
+
+class TrialFileLogger(PerTrialWriters):
     """Base: one append-only file per trial in `trial.path`; subclasses say how a result becomes text."""
 
     filename = ""
     flush_interval_s = 1.0
 
     def __init__(self) -> None:
-        self._files: dict[str, IO[str]] = {}
+        super().__init__()
         self._last_flush = time.monotonic()
 
     # --- hooks -------------------------------------------------------------------------------------------------
@@ -57,15 +82,6 @@ class TrialFileLogger(Callback):
             for open_handle in self._files.values():
                 open_handle.flush()
 
-    def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
-        self._close(trial.trial_id)
-
-    on_trial_error = on_trial_complete
-
-    def on_experiment_end(self, trials: list, **info: Any) -> None:
-        for trial_id in list(self._files):
-            self._close(trial_id)
-
     # --- formats (subclasses) ----------------------------------------------------------------------------------
     def format_result(self, trial, result: dict[str, Any]) -> str:
         raise NotImplementedError
@@ -83,8 +99,7 @@ class TrialFileLogger(Callback):
         return os.path.join(trial.path, self.filename)
 
     def _open(self, trial) -> IO[str]:
-        if len(self._files) >= MAX_OPEN_FILES:  # many paused trials: close the oldest
-            self._close(next(iter(self._files)))
+        self._make_room()
         path = os.path.join(trial.path, self.filename)  # the folder exists (storage made it) unless removed
         try:
             handle = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115 - kept open
@@ -92,11 +107,6 @@ class TrialFileLogger(Callback):
             handle = open(self._file(trial), "a", encoding="utf-8", newline="")  # noqa: SIM115 - kept open
         self._files[trial.trial_id] = handle
         return handle
-
-    def _close(self, trial_id: str) -> None:
-        handle = self._files.pop(trial_id, None)
-        if handle is not None:
-            handle.close()
 
 
 class JsonLoggerCallback(TrialFileLogger):

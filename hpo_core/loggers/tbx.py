@@ -14,8 +14,7 @@ import sys
 import time
 from typing import Any
 
-from ..callbacks import Callback
-from .files import MAX_OPEN_FILES, flatten
+from .files import PerTrialWriters, flatten
 
 
 def tensorboardx_available() -> bool:
@@ -39,11 +38,11 @@ def _tbx() -> tuple[Any, Any, Any]:
     return Event, Summary, RecordWriter
 
 
-class TBXLoggerCallback(Callback):
+class TBXLoggerCallback(PerTrialWriters):
     """Event files in each trial's folder (`tensorboard --logdir <experiment folder>`), step = training_iteration."""
 
     def __init__(self) -> None:
-        self._writers: dict[str, Any] = {}
+        super().__init__()
         self._tbx: tuple[Any, Any, Any] | None = None
 
     def setup(self, **info: Any) -> None:
@@ -55,13 +54,12 @@ class TBXLoggerCallback(Callback):
         if self._tbx is None:
             self._tbx = _tbx()
         event_class, summary_class, record_writer = self._tbx
-        writer = self._writers.get(trial.trial_id)
+        writer = self._files.get(trial.trial_id)
         if writer is None:
-            if len(self._writers) >= MAX_OPEN_FILES:
-                self._close(next(iter(self._writers)))
+            self._make_room()
             os.makedirs(trial.path, exist_ok=True)
             name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{trial.trial_id}"
-            writer = self._writers[trial.trial_id] = record_writer(os.path.join(trial.path, name))
+            writer = self._files[trial.trial_id] = record_writer(os.path.join(trial.path, name))
             writer.write(event_class(wall_time=time.time(), file_version="brain.Event:2").SerializeToString())
         values = [
             summary_class.Value(tag=f"asktell/{key}", simple_value=float(value))
@@ -71,17 +69,3 @@ class TBXLoggerCallback(Callback):
         event = event_class(wall_time=float(result.get("timestamp", time.time())),
                             step=int(result.get("training_iteration", 0)), summary=summary_class(value=values))
         writer.write(event.SerializeToString())
-
-    def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
-        self._close(trial.trial_id)
-
-    on_trial_error = on_trial_complete
-
-    def on_experiment_end(self, trials: list, **info: Any) -> None:
-        for trial_id in list(self._writers):
-            self._close(trial_id)
-
-    def _close(self, trial_id: str) -> None:
-        writer = self._writers.pop(trial_id, None)
-        if writer is not None:
-            writer.close()
