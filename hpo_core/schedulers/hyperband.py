@@ -26,6 +26,7 @@ class _Bracket:
     halves: int
     live: dict[str, tuple[float, float] | None] = field(default_factory=dict)  # trial_id -> (time, score)
     halved: bool = False
+    added: int = 0  # trials ever placed here: a trial that leaves does not open its slot to a newcomer
 
     def at_milestone(self, trial_id: str) -> bool:
         seen = self.live[trial_id]
@@ -86,13 +87,14 @@ class HyperBandScheduler(TrialScheduler):
         """The bracket still takes new trials: it is the newest, not full, never halved, and more trials may come."""
         bracket = self.brackets[index]
         return (index == len(self.brackets) - 1 and not self.no_more_trials and not bracket.halved
-                and len(bracket.live) < bracket.n)
+                and bracket.added < bracket.n)
 
     # --- hooks -----------------------------------------------------------------------------------------------
     def on_trial_add(self, trial: Trial) -> None:
         if not self.brackets or not self._accepting(len(self.brackets) - 1):
             self._open_bracket()
         self.brackets[-1].live[trial.trial_id] = None
+        self.brackets[-1].added += 1
         self.trial_bracket[trial.trial_id] = len(self.brackets) - 1
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:

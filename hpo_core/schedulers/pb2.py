@@ -1,6 +1,7 @@
 """PB2: population based training whose explore step picks the new config by GP-UCB (Parker-Holder et al., 2020)."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,7 @@ class PB2(PopulationBasedTraining):
                          resample_probability=0.0, custom_explore_fn=custom_explore_fn, synch=synch)
         self.hyperparam_bounds = {key: (pair[0], pair[1]) for key, pair in bounds.items()}
         self.kappa, self.window, self.num_candidates = float(kappa), float(window), int(num_candidates)
+        self.max_rows = 200  # the most recent rows only: a GP fit costs O(rows^3)
         self.rows: list[tuple[float, float, list[float], float]] = []  # (time, score before, unit hparams, change)
         self.previous: dict[str, tuple[float, float]] = {}  # trial -> (time, score) at its last perturbation point
 
@@ -85,7 +87,7 @@ class PB2(PopulationBasedTraining):
         candidates = self.rng.random((self.num_candidates, len(self.hyperparam_bounds)))
         candidates = np.vstack([candidates, np.clip(self._unit(donor.config), 0, 1)])
         horizon = start[0] - self.window * self.perturbation_interval
-        rows = [row for row in self.rows if row[0] >= horizon]
+        rows = [row for row in self.rows if row[0] >= horizon][-self.max_rows:]
         if len(rows) < 3:
             best = candidates[0]
         else:
@@ -100,6 +102,7 @@ class PB2(PopulationBasedTraining):
 
     def _ucb_best(self, rows: list, start: tuple[float, float], candidates: np.ndarray,
                   pending: list[list[float]]) -> np.ndarray:
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
@@ -119,7 +122,9 @@ class PB2(PopulationBasedTraining):
         kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * RBF(np.ones(dims), (1e-2, 1e2))
                   + WhiteKernel(1e-2, (1e-6, 1e0)))
         seed = int(self.rng.integers(2**31))
-        gp = GaussianProcessRegressor(kernel, normalize_y=False, random_state=seed).fit(x, y)
+        with warnings.catch_warnings():  # length scales at their bounds are expected with few rows
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gp = GaussianProcessRegressor(kernel, normalize_y=False, random_state=seed).fit(x, y)
         if pending:
             x_pending = inputs(start[0], start[1], np.array(pending))
             gp = GaussianProcessRegressor(gp.kernel_, optimizer=None).fit(
