@@ -72,3 +72,44 @@ def test_example_5_9_hyperband_without_checkpoints_records_each_step_once(tmp_pa
     best = analysis.get_best_config(metric="score", mode="min")
     finals = {tuple(sorted(t.config.items())): t.last_result["score"] for t in analysis.trials if len(t.results) == 30}
     assert finals[tuple(sorted(best.items()))] == min(finals.values())
+
+
+def quadratic_trainable(config):
+    """Restores (t, loss) from its checkpoint (its own after a pause, a donor's after an exploit)."""
+    t, loss = hpo_core.get_checkpoint() or (0, 10.0)
+    while t < 40:
+        t, loss = t + 1, expected_loss_after_step(loss, config["lr"])
+        report({"t": t, "loss": loss}, checkpoint=(t, loss))
+
+
+def pbt_run(trainable, tmp_path):
+    return hpo_core.run(
+        trainable, config={"lr": loguniform(1e-3, 1.0)}, num_samples=4, seed=0, executor=SerialExecutor(),
+        scheduler=PopulationBasedTraining(time_attr="t", metric="loss", mode="min", perturbation_interval=10,
+                                          hyperparam_mutations={"lr": loguniform(1e-4, 1.0)}),
+        storage_path=str(tmp_path), verbose=0,
+    )
+
+
+@pytest.mark.slow
+def test_pbt_with_run_and_serial_executor(tmp_path):
+    analysis = pbt_run(quadratic_trainable, tmp_path)
+    exploits = [e for t in analysis.trials for e in t.exploits]
+    assert exploits and all(e["donor"] in {t.trial_id for t in analysis.trials} for e in exploits)
+    for trial in analysis.trials:
+        assert trial.status is TrialStatus.TERMINATED
+        ts = [r["t"] for r in trial.results]
+        # results step by one, except where an exploit restarted the trial from its donor's (earlier or later) state
+        jumps = [i for i in range(1, len(ts)) if ts[i] != ts[i - 1] + 1]
+        assert len(jumps) <= len(trial.exploits) and ts[0] == 1
+        assert [r["training_iteration"] for r in trial.results] == ts  # iteration restored with the checkpoint
+        assert trial.config == (trial.exploits[-1]["new_config"] if trial.exploits else trial.config)
+
+
+def test_pbt_run_without_checkpoints_fails_with_the_fix(tmp_path):
+    def no_checkpoints(config):
+        for t in range(1, 40):
+            report({"t": t, "loss": config["lr"] * t})
+
+    with pytest.raises(hpo_core.AsktellValueError, match=r"never reported one: save a checkpoint"):
+        pbt_run(no_checkpoints, tmp_path)

@@ -316,6 +316,8 @@ def test_pbt_without_checkpoint_says_how_to_fix():
         tell(exp, trial_id, 10, 10 * i)
     with pytest.raises(ValueError, match="checkpoint"):
         tell(exp, trials[0], 10, -5)
+    with pytest.raises(ValueError, match="checkpoint"):  # and again from ask(), which a driver does not catch
+        exp.ask()
 
 
 # --- stoppers ----------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from hpo_core import AsktellTypeError, AsktellValueError, Decision, Experiment, uniform
+from hpo_core import AsktellTypeError, AsktellValueError, BasicVariantGenerator, Decision, Experiment, uniform
 from hpo_core.schedulers import (
     PB2,
     AsyncHyperBandScheduler,
@@ -109,6 +109,12 @@ def test_experiment_checks():
     trial_id = exp.ask().trial_id
     with pytest.raises(AsktellValueError, match="time_attr='t'"):
         exp.tell(trial_id, {"r": 1.0})
+    class ModelBased(BasicVariantGenerator):
+        model_based = True
+
+    with pytest.raises(AsktellValueError, match="model-based"):
+        Experiment({"x": uniform(0, 1)}, search_alg=ModelBased(),
+                   scheduler=PopulationBasedTraining(**KW, hyperparam_mutations={"x": uniform(0, 1)}))
     exp = Experiment({"y": uniform(0, 1)}, scheduler=PB2(**KW, hyperparam_bounds={"x": [0, 1]}))
     with pytest.raises(AsktellValueError, match="search space"):
         exp.ask()

@@ -135,6 +135,7 @@ class PopulationBasedTraining(TrialScheduler):
         self.next_sync = max(perturbation_interval, burn_in_period)
         self.no_more_trials = False
         self.num_perturbations = 0
+        self.missing_checkpoint: str | None = None
 
     def _needs_mutations(self) -> bool:
         return True
@@ -181,6 +182,8 @@ class PopulationBasedTraining(TrialScheduler):
             self._try_sync(None)
 
     def next_resume(self, trials: Iterable[Trial]) -> ResumeRequest | None:
+        if self.missing_checkpoint is not None:  # raised again from ask(): a driver fails the run, not one trial
+            raise AsktellValueError(self.missing_checkpoint)
         paused = {t.trial_id for t in trials if t.status is TrialStatus.PAUSED}
         for trial_id in list(self.exploits):
             request = self.exploits.pop(trial_id)
@@ -209,12 +212,13 @@ class PopulationBasedTraining(TrialScheduler):
         donor_id = upper[int(self.rng.integers(len(upper)))]
         donor, member = self.members[donor_id], self.members[trial_id]
         if not donor.has_checkpoint:
-            raise AsktellValueError(
+            self.missing_checkpoint = (
                 f"{type(self).__name__} must restart trial {trial_id} from trial {donor_id}'s checkpoint, but trial "
                 f"{donor_id} never reported one: save a checkpoint in the trainable, e.g. "
                 "`report(metrics, checkpoint=state)` (or `tell(..., checkpoint=state)`), at least every "
                 "perturbation_interval, and restore it from `get_checkpoint()`"
             )
+            raise AsktellValueError(self.missing_checkpoint)
         config = self._explore_config(trial_id, donor_id)
         if self.custom_explore_fn is not None:
             config = self.custom_explore_fn(config)
