@@ -15,14 +15,26 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from hpo_core.errors import AsktellValueError
-from hpo_core.space import SEP, Categorical, Domain, Float, Function, Grid, Integer, Normal, Space, iter_leaves
+from hpo_core.space import (
+    SEP,
+    Categorical,
+    Domain,
+    Float,
+    Function,
+    Grid,
+    Integer,
+    Normal,
+    Space,
+    iter_leaves,
+)
 
 
 class ParamKind(enum.Enum):
@@ -77,7 +89,7 @@ def snap(param: Param, value: Any) -> Any:
     value = min(max(value, param.low), param.high)
     if param.kind is ParamKind.INT:
         step = int(param.step or 1)
-        return int(param.low) + int(round((value - param.low) / step)) * step
+        return int(param.low) + round((value - param.low) / step) * step
     if param.step is not None:
         value = min(max(_round_q(value, param.step), param.low), param.high)
     return value

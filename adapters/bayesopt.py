@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,7 @@ class BayesOptSearch(LibrarySearcher):
         if param.log and param.kind is not ParamKind.CHOICE:
             return math.log(canonical)
         if param.kind is ParamKind.INT:
-            return int(round((canonical - param.low) / param.step))
+            return round((canonical - param.low) / param.step)
         return canonical
 
     def _from_lib(self, param: Param, value: Any) -> Any:

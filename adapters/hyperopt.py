@@ -21,7 +21,8 @@ them); hyperopt has no pruned state, so a trial a scheduler stopped counts with 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -25,7 +25,8 @@ scheduler stops is told PRUNED (optuna takes its last intermediate value); faile
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
 
@@ -141,7 +142,7 @@ class OptunaSearch(LibrarySearcher):
         if self._rewards is not None:
             for i, point in enumerate(self._points):
                 missing = [p.path for p in all_params(self._params) if p.path not in point]
-                active = walk_active(self._params, lambda p: point.get(p.path, 0))
+                active = walk_active(self._params, lambda p, point=point: point.get(p.path, 0))
                 if any(path in active for path in missing):
                     raise AsktellValueError(
                         f"points_to_evaluate[{i}] has a reward but lacks {sorted(set(missing) & set(active))}: a "

@@ -5,7 +5,8 @@ and L-BFGS starts): the library's extension point, used so GP tests fit the test
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import optuna

@@ -6,6 +6,9 @@ import sys
 
 import pytest
 from adapters_helpers import FastUCB, configs, run
+from hpo_adapters.bayesopt import BayesOptSearch
+from hpo_adapters.hyperopt import HyperOptSearch
+from hpo_adapters.optuna import OptunaSearch
 
 from hpo_core import (
     AsktellTypeError,
@@ -28,9 +31,6 @@ from hpo_core import (
 from hpo_core.space import Categorical, Function, Space
 from hpo_core.testing import SEARCHER_CHECKS, SearcherCase
 from hpo_core.testing.searcher_contract import value_at
-from hpo_adapters.bayesopt import BayesOptSearch
-from hpo_adapters.hyperopt import HyperOptSearch
-from hpo_adapters.optuna import OptunaSearch
 
 FLOAT_SPACE = {"a": uniform(0.0, 1.0), "b": loguniform(1e-3, 1.0), "nested": {"c": uniform(-1, 1), "k": 7}}
 
