@@ -10,14 +10,20 @@ import math
 
 import pytest
 
-from hpo_core import Decision, Experiment, TrialStatus, choice, uniform
+from hpo_core import AsktellTypeError, AsktellValueError, Decision, Experiment, TrialStatus, choice, uniform
 from hpo_core.schedulers import (
     AsyncHyperBandScheduler,
     HyperBandScheduler,
     MedianStoppingRule,
     PopulationBasedTraining,
 )
-from hpo_core.stoppers import MaximumIterationStopper, TimeoutStopper, TrialPlateauStopper
+from hpo_core.stoppers import (
+    CombinedStopper,
+    ExperimentPlateauStopper,
+    MaximumIterationStopper,
+    TimeoutStopper,
+    TrialPlateauStopper,
+)
 
 C, P, S = Decision.CONTINUE, Decision.PAUSE, Decision.STOP
 KW = {"time_attr": "t", "metric": "r", "mode": "max"}
@@ -343,3 +349,35 @@ def test_20_maximum_iteration_stopper():
     first, second = new(exp, 2)
     assert [tell(exp, first, t, 0) for t in range(3)] == [C, C, S]
     assert [tell(exp, second, t, 0) for t in range(3)] == [C, C, S]
+
+
+# --- the other stoppers ------------------------------------------------------------------------------------------
+def test_experiment_plateau_stopper_ends_the_experiment():
+    exp = experiment(stop=ExperimentPlateauStopper("r", std=0.01, top=3, mode="max", patience=1), num_samples=5)
+    trials = new(exp, 4)
+    assert [tell(exp, t, 1, r) for t, r in zip(trials, (1.0, 5.0, 5.0, 5.0))] == [C, C, C, C]  # plateau 1st time
+    assert tell(exp, trials[0], 2, 0.0) is S  # plateau for more than `patience` results: everyone stops
+    assert exp.ask() is None
+    assert [tell(exp, t, 2, 9.0) for t in trials[1:]] == [S, S, S]  # running trials stop at their next result
+    assert exp.is_finished()
+
+
+def test_combined_stopper_lets_every_stopper_see_every_result():
+    plateau = TrialPlateauStopper("r", num_results=2, grace_period=2)
+    exp = experiment(stop=CombinedStopper(MaximumIterationStopper(3), plateau))
+    trial_id = new(exp)
+    assert [tell(exp, trial_id, t, r) for t, r in ((1, 1.0), (2, 5.0), (3, 9.0))] == [C, C, S]
+    assert list(plateau._values[trial_id]) == [5.0, 9.0]
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: MaximumIterationStopper(0), "max_iter"),
+    (lambda: TrialPlateauStopper("r", num_results=0), "num_results"),
+    (lambda: TrialPlateauStopper("r", metric_threshold=1.0), "metric_threshold"),
+    (lambda: TimeoutStopper(-1), "timeout"),
+    (lambda: ExperimentPlateauStopper("r", mode="up"), "mode"),
+    (lambda: CombinedStopper(MaximumIterationStopper(2), "stop"), "Stopper"),
+])
+def test_stopper_arguments_are_checked(make, match):
+    with pytest.raises((AsktellValueError, AsktellTypeError), match=match):
+        make()
