@@ -9,8 +9,9 @@ f(config) - f.optimum                    # simple regret of one config
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -7,8 +7,9 @@ library or its module is not installed yet; the suites skip both and say so.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from hpo_core import BasicVariantGenerator, FIFOScheduler
 
@@ -85,7 +86,7 @@ SEARCHERS: dict[str, Factory] = {
 
 
 def _scheduler(name: str) -> Any:
-    import hpo_core.schedulers as schedulers
+    from hpo_core import schedulers
 
     if hasattr(schedulers, name):
         return getattr(schedulers, name)

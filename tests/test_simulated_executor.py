@@ -10,7 +10,13 @@ from hpo_core import Decision, Experiment, Suggestion, choice, uniform
 from hpo_core.callbacks import CallbackList
 from hpo_core.driver import Driver
 from hpo_core.errors import AsktellTypeError, AsktellValueError
-from hpo_core.executors import Completed, Failed, Reported, SimCheckpoint, SimulatedExecutor, SimulatedTrainable
+from hpo_core.executors import (
+    Failed,
+    Reported,
+    SimCheckpoint,
+    SimulatedExecutor,
+    SimulatedTrainable,
+)
 
 
 class Steps(SimulatedTrainable):

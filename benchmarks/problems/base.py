@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import zlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -2,9 +2,10 @@
 by epoch on the simulated clock. Regenerate the table with `python benchmarks/data/make_mlp_curves.py`."""
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ TABLE = Path(__file__).resolve().parent.parent / "data" / "mlp_digits_curves.npz
 PARAMS = ("learning_rate_init", "width", "batch_size", "alpha")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_table(path: str = str(TABLE)) -> dict[str, np.ndarray]:
     if not Path(path).exists():
         raise FileNotFoundError(f"no learning-curve table at {path}: run python benchmarks/data/make_mlp_curves.py")

@@ -2,7 +2,7 @@
 conditional space that first picks the model and then that model's own hyperparameters."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from .base import SingleFidelityProblem, log_grid
 DATASETS = ("digits", "breast_cancer", "wine")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     """Standardised features and labels of one bundled data set."""
     from sklearn import datasets
@@ -27,7 +27,7 @@ def load(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     return StandardScaler().fit_transform(features), labels
 
 
-@lru_cache(maxsize=None)
+@cache
 def folds(dataset: str, count: int = 3) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Fixed stratified train/test index pairs of one data set."""
     from sklearn.model_selection import StratifiedKFold

