@@ -22,6 +22,11 @@ RESULT_ALIASES = {
 }
 
 
+# RLlib's algorithm names (ray 2.60). Importing RLlib takes seconds, so an unknown name is checked against this
+# list first and RLlib is imported only for a name on it.
+KNOWN_ALGORITHMS = frozenset({"APPO", "BC", "CQL", "DQN", "DreamerV3", "IMPALA", "IQL", "MARWIL", "PPO", "SAC"})
+
+
 def algorithm_names() -> list[str]:
     """The algorithm names RLlib knows ([] when RLlib is not installed)."""
     try:
@@ -87,7 +92,9 @@ def rllib_trainable(algorithm: str, *, checkpoint_frequency: int = 0) -> Callabl
 
 def resolve(name: str) -> Callable | None:
     """The resolver hook: a trainable for an RLlib algorithm name, None for any other name."""
-    return rllib_trainable(name) if name in algorithm_names() else None
+    if name not in KNOWN_ALGORITHMS or name not in algorithm_names():
+        return None
+    return rllib_trainable(name)
 
 
 def install() -> None:
