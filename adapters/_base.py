@@ -150,7 +150,7 @@ class LibrarySearcher(Searcher):
     def suggest(self, trial_id: str) -> dict[str, Any]:
         if self.space is None:
             raise AsktellValueError(f"{type(self).__name__}.suggest() before set_search_properties(): no space given")
-        if not self._params:  # nothing to search: constants and sample_from only
+        if not self._searches_anything():  # constants, sample_from and one-value domains only
             return self.space.sample(self.rng)
         if self._lib is None:
             if self._seed is None:
@@ -192,6 +192,9 @@ class LibrarySearcher(Searcher):
     def signed(self, values: list[float], sign_for_min: float) -> float:
         """A single objective as the library wants it: `sign_for_min * value` for min, the opposite for max."""
         return sign_for_min * values[0] if self.modes[0] == "min" else -sign_for_min * values[0]
+
+    def _searches_anything(self) -> bool:
+        return bool(self._params)
 
     # --- hooks ----------------------------------------------------------------------------------------------------
     def _build(self) -> dict[str, Any]:

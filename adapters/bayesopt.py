@@ -146,6 +146,9 @@ class BayesOptSearch(LibrarySearcher):
         bounds = {p.path: self._bound(p) for p in self._params}
         self._pbounds = {path: b for path, b in bounds.items() if b is not None}
 
+    def _searches_anything(self) -> bool:
+        return bool(self._pbounds)
+
     def _optimizer(self, acquisition: Any, random_state: np.random.RandomState) -> Any:
         with warnings.catch_warnings():  # typed parameters are "experimental" in 3.x
             warnings.simplefilter("ignore")

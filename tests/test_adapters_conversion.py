@@ -195,3 +195,10 @@ def test_importing_the_package_imports_no_library():
     code = ("import sys, hpo_adapters; bad = {'optuna', 'hyperopt', 'bayes_opt'} & set(sys.modules); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_a_space_with_nothing_to_search_gives_its_constants(name):
+    space = {"c": choice(["only"]), "k": 1}
+    seen = configs(run(MAKERS[name](), space, lambda c: 1.0, n=3))
+    assert seen == [{"c": "only", "k": 1}] * 3
