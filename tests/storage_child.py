@@ -8,7 +8,7 @@ import sys
 import time
 
 import hpo_core
-from hpo_core import Callback, Decision, SerialExecutor, TrialScheduler, report, uniform
+from hpo_core import Callback, Decision, ProcessExecutor, SerialExecutor, TrialScheduler, report, uniform
 from hpo_core.session import get_checkpoint, get_session
 from hpo_core.storage import journal as journal_module
 
@@ -16,9 +16,14 @@ STEPS = 6
 
 
 def freeze(marker: str) -> None:
+    """Wait to be killed; a pool worker whose driver was killed (its parent changes) leaves too."""
+    parent = os.getppid()
     with open(marker, "w") as handle:
         handle.write(str(os.getpid()))
-    time.sleep(120)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and os.getppid() == parent:
+        time.sleep(0.05)
+    os._exit(3)
 
 
 class RandomStopper(TrialScheduler):
@@ -75,10 +80,16 @@ def main() -> None:
             original(self, record)
 
         journal_module.Journal.write = torn_write
-    hpo_core.run(
+    run_experiment(storage, name, resume, executor=os.environ.get("EXECUTOR", "serial"),
+                   callbacks=[FreezeAfterComplete(spec)])
+
+
+def run_experiment(storage, name, resume, *, executor="serial", callbacks=()):
+    """The experiment of these tests (the test process runs the reference and the resumes with it)."""
+    return hpo_core.run(
         trainable, {"a": uniform(0, 1), "b": uniform(0, 1)}, num_samples=8, metric="score", mode="min",
-        scheduler=RandomStopper(), executor=SerialExecutor(), storage_path=storage, name=name, resume=resume,
-        callbacks=[FreezeAfterComplete(spec)], seed=int(os.environ.get("SEED", "7")), verbose=0,
+        scheduler=RandomStopper(), executor=ProcessExecutor(2) if executor == "process" else SerialExecutor(),
+        storage_path=storage, name=name, resume=resume, callbacks=list(callbacks), seed=7, verbose=0,
     )
 
 

@@ -17,16 +17,28 @@ CHILD = os.path.join(os.path.dirname(__file__), "storage_child.py")
 ENV = {**os.environ, "ASKTELL_JOURNAL_FSYNC": "0", "PYTHONPATH": os.path.dirname(os.path.dirname(CHILD))}
 
 
-def _child(storage, name, resume, freeze=None, seed=7):
-    env = {**ENV, "FREEZE": json.dumps(freeze or {}), "SEED": str(seed)}
+def _child(storage, name, resume, freeze=None, executor="serial"):
+    env = {**ENV, "FREEZE": json.dumps(freeze or {}), "EXECUTOR": executor}
     return subprocess.Popen([sys.executable, CHILD, str(storage), name, json.dumps(resume)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _run(storage, name, resume, seed=7):
-    proc = _child(storage, name, resume, seed=seed)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err.decode()
+def _run(storage, name, resume):
+    """In this process: the reference run and the resumes (a resume needs no fresh interpreter)."""
+    sys.path.insert(0, os.path.dirname(CHILD))
+    try:
+        import storage_child
+    finally:
+        sys.path.pop(0)
+    saved = os.environ.get("ASKTELL_JOURNAL_FSYNC")
+    os.environ["ASKTELL_JOURNAL_FSYNC"] = "0"
+    try:
+        storage_child.run_experiment(str(storage), name, resume)
+    finally:
+        if saved is None:
+            del os.environ["ASKTELL_JOURNAL_FSYNC"]
+        else:
+            os.environ["ASKTELL_JOURNAL_FSYNC"] = saved
 
 
 def _summary(path):
@@ -44,6 +56,7 @@ def reference(tmp_path_factory):
 
 FREEZES = [
     {"at": "trial", "trial": "00002", "step": 2},  # during a trial, before its first checkpoint
+    {"at": "trial", "trial": "00003", "step": 2, "executor": "process"},  # a pool of 2 workers, one frozen
     {"at": "trial", "trial": "00005", "step": 5},  # during a trial, with a checkpoint at step 4
     {"at": "between", "trial": "00003"},  # after a trial completed, before the next one starts
     {"at": "write", "record": 30},  # half of a journal line written
@@ -54,7 +67,7 @@ FREEZES = [
 @pytest.mark.parametrize("freeze", FREEZES, ids=[f["at"] + str(i) for i, f in enumerate(FREEZES)])
 def test_sigkill_then_resume_gives_the_uninterrupted_run(tmp_path, reference, freeze):
     marker = tmp_path / "frozen"
-    proc = _child(tmp_path, "exp", False, {**freeze, "marker": str(marker)})
+    proc = _child(tmp_path, "exp", False, {**freeze, "marker": str(marker)}, executor=freeze.get("executor", "serial"))
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert proc.poll() is None, proc.stderr.read().decode()
@@ -66,14 +79,18 @@ def test_sigkill_then_resume_gives_the_uninterrupted_run(tmp_path, reference, fr
     loaded = load_experiment(tmp_path / "exp")  # readable after the crash
     assert loaded.state.name == "INTERRUPTED"
     assert any(not t.status.is_finished for t in loaded.trials) or len(loaded.trials) < 8
-    _run(tmp_path, "exp", True)
+    _run(tmp_path, "exp", True)  # resumed with the serial executor: the executor is no part of the state
     resumed = _summary(tmp_path / "exp")
     assert len(resumed) == 8
     assert all(status is TrialStatus.TERMINATED for _, status, _, _ in resumed)
     for _, _, _, results in resumed:
         steps = [step for step, _ in results]
         assert steps == list(range(1, len(steps) + 1))  # none lost, none twice
-    assert resumed == reference  # same configs, same early stops, same results
+    assert [config for _, _, config, _ in resumed] == [config for _, _, config, _ in reference]
+    for _, _, config, results in resumed:
+        assert all(score == pytest.approx(config["a"] * step + config["b"]) for step, score in results)
+    if "executor" not in freeze:  # one trial at a time: the very same early stops and results
+        assert resumed == reference
     assert load_experiment(tmp_path / "exp").state.name == "FINISHED"
     for trial in ExperimentAnalysis(str(tmp_path / "exp")).trials:  # the loggers' files agree with the journal
         with open(os.path.join(trial.path, "result.json")) as handle:

@@ -2,7 +2,8 @@
 
 tensorboardX's `SummaryWriter` starts a thread and a multiprocessing queue per writer and fsyncs on every flush and
 close (~30 ms per trial here), so this logger writes the same event files with tensorboardX's lower layer instead:
-its `Event`/`Summary` protobufs and its `RecordWriter` (TFRecord framing with masked CRC32C), buffered, no thread.
+its `Event`/`Summary` protobufs and its masked CRC32C for the TFRecord framing, through the loggers' background
+`Appender`.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import importlib.util
 import numbers
 import os
 import socket
+import struct
 import sys
 import time
 from typing import Any
@@ -22,7 +24,7 @@ def tensorboardx_available() -> bool:
 
 
 def _tbx() -> tuple[Any, Any, Any]:
-    """(Event, Summary, RecordWriter) from tensorboardX. Importing tensorboardX tries `import torch` only to accept
+    """(Event, Summary, masked_crc32c) from tensorboardX. Importing tensorboardX tries `import torch` only to accept
     tensors (seconds of import time); we log plain floats, so unless torch is loaded already that import is made
     to fail, just for this."""
     blocked = "tensorboardX" not in sys.modules and "torch" not in sys.modules
@@ -31,11 +33,11 @@ def _tbx() -> tuple[Any, Any, Any]:
     try:
         from tensorboardX.proto.event_pb2 import Event
         from tensorboardX.proto.summary_pb2 import Summary
-        from tensorboardX.record_writer import RecordWriter
+        from tensorboardX.record_writer import masked_crc32c
     finally:
         if blocked and sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
-    return Event, Summary, RecordWriter
+    return Event, Summary, masked_crc32c
 
 
 class TBXLoggerCallback(PerTrialWriters):
@@ -53,14 +55,13 @@ class TBXLoggerCallback(PerTrialWriters):
             return
         if self._tbx is None:
             self._tbx = _tbx()
-        event_class, summary_class, record_writer = self._tbx
-        writer = self._files.get(trial.trial_id)
-        if writer is None:
-            self._make_room()
-            os.makedirs(trial.path, exist_ok=True)
+        event_class, summary_class, _ = self._tbx
+        path = self._paths.get(trial.trial_id)
+        data = b""
+        if path is None:  # a new event file per trial and process, as TensorBoard expects
             name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{trial.trial_id}"
-            writer = self._files[trial.trial_id] = record_writer(os.path.join(trial.path, name))
-            writer.write(event_class(wall_time=time.time(), file_version="brain.Event:2").SerializeToString())
+            path = self._paths[trial.trial_id] = os.path.join(trial.path, name)
+            data = self._record(event_class(wall_time=time.time(), file_version="brain.Event:2"))
         values = [
             summary_class.Value(tag=f"asktell/{key}", simple_value=float(value))
             for key, value in flatten({k: v for k, v in result.items() if k != "config"}).items()
@@ -68,4 +69,11 @@ class TBXLoggerCallback(PerTrialWriters):
         ]
         event = event_class(wall_time=float(result.get("timestamp", time.time())),
                             step=int(result.get("training_iteration", 0)), summary=summary_class(value=values))
-        writer.write(event.SerializeToString())
+        self.appender.write(path, data + self._record(event))
+
+    def _record(self, event: Any) -> bytes:
+        """One TFRecord: length, masked CRC32C of the length, the event, masked CRC32C of the event."""
+        crc = self._tbx[2]
+        body = event.SerializeToString()
+        head = struct.pack("<Q", len(body))
+        return head + struct.pack("<I", crc(head)) + body + struct.pack("<I", crc(body))
