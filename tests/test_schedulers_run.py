@@ -7,7 +7,7 @@ import pytest
 import hpo_core
 from hpo_core import Decision, Experiment, FIFOScheduler, TrialStatus, loguniform, report, uniform
 from hpo_core.executors.serial import SerialExecutor
-from hpo_core.schedulers import HyperBandScheduler, PopulationBasedTraining
+from hpo_core.schedulers import PB2, HyperBandScheduler, PopulationBasedTraining
 
 
 def expected_loss_after_step(loss: float, lr: float) -> float:
@@ -44,6 +44,17 @@ def test_pbt_beats_the_same_population_without_exploit():
     assert sum(len(t.exploits) for t in pbt.trials.values()) >= 5
     assert all(t.last_result["t"] == 100 for t in pbt.trials.values())
     assert best_pbt < 0.9 * best_fixed, (best_pbt, best_fixed)
+
+
+@pytest.mark.slow
+def test_pb2_explores_within_bounds_and_beats_the_fixed_population():
+    fixed = run_population(FIFOScheduler(), population=6)
+    pb2 = run_population(PB2(time_attr="t", metric="loss", mode="min", perturbation_interval=10,
+                             hyperparam_bounds={"lr": [1e-3, 0.5]}), population=6)
+    new_lrs = [e["new_config"]["lr"] for t in pb2.trials.values() for e in t.exploits]
+    assert len(new_lrs) >= 3 and all(1e-3 <= lr <= 0.5 for lr in new_lrs)
+    best_fixed = min(t.last_result["loss"] for t in fixed.trials.values())
+    assert min(t.last_result["loss"] for t in pb2.trials.values()) < best_fixed
 
 
 def objective(config):

@@ -65,8 +65,8 @@ def median(**kw):
     return MedianStoppingRule(**KW, **{"grace_period": 0, "min_samples_required": 1, **kw})
 
 
-def median_two_completed(**kw):
-    exp = experiment(median(**kw))
+def median_two_completed(num_samples=20, **kw):
+    exp = experiment(median(**kw), num_samples=num_samples)
     t1, t2 = basic_setup(exp)
     complete_with(exp, t1, 10, 1000)
     complete_with(exp, t2, 10, 1000)
@@ -106,6 +106,13 @@ def test_5_median_soft_stop_pauses():
     exp, t3 = median_two_completed(hard_stop=False)
     assert [tell(exp, t3, 1, 260), tell(exp, t3, 2, 260)] == [C, P]
     assert exp.trials[t3].status is TrialStatus.PAUSED
+
+
+def test_median_soft_stopped_trial_resumes_once_no_new_trial_comes():
+    exp, t3 = median_two_completed(num_samples=3, hard_stop=False)
+    assert [tell(exp, t3, 1, 260), tell(exp, t3, 2, 260)] == [C, P]
+    resumed = exp.ask()
+    assert resumed.trial_id == t3 and resumed.resume
 
 
 # --- ASHA --------------------------------------------------------------------------------------------------------
@@ -312,6 +319,19 @@ def test_17_exploit_inherits_donor_perturbation_time():
     assert tell(exp, trials[0], 600, -100, checkpoint=0) is C  # 600 - 10000 < 100: no perturbation
     assert exploit(exp, trials[0], t=11000).trial_id == trials[0]  # perturbs (and is exploited again)
     assert len(exp.trials[trials[0]].exploits) == 2
+
+
+def test_pbt_synch_waits_for_the_population_then_perturbs_all():
+    exp = experiment(PopulationBasedTraining(**KW, perturbation_interval=10, synch=True,
+                                             hyperparam_mutations={"x": uniform(0, 1)}), num_samples=4)
+    trials = new(exp, 4)
+    decisions = [tell(exp, t, 10, 10 * (i + 1), checkpoint=i) for i, t in enumerate(trials)]
+    assert decisions == [P, P, P, C]  # the last to arrive perturbs everyone and goes on
+    first = exp.ask()
+    assert first.trial_id == trials[0] and first.checkpoint == 3  # the bottom trial exploits the top one
+    assert {exp.ask().trial_id, exp.ask().trial_id} == {trials[1], trials[2]}  # the others resume as they were
+    assert exp.ask() is None
+    assert [tell(exp, t, 15, 1, checkpoint=0) for t in trials] == [C] * 4  # before the next sync point
 
 
 def test_pbt_without_checkpoint_says_how_to_fix():

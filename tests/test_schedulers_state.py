@@ -60,13 +60,14 @@ def simulate(make, *, seed=3, swap_at=None, workers=3, num_samples=12, max_t=12)
     return log
 
 
-@pytest.mark.parametrize("name", sorted(FACTORIES))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "pb2" else n for n in FACTORIES])
 def test_restore_gives_the_same_decisions(name):
-    plain = simulate(FACTORIES[name])
+    size = {"num_samples": 6} if name == "pb2" else {}  # PB2 fits Gaussian processes: a smaller run, one swap
+    plain = simulate(FACTORIES[name], **size)
     decisions = {d for *_, d in plain if isinstance(d, Decision)}
     assert Decision.CONTINUE in decisions and len(decisions) >= 2, "the run must exercise the scheduler"
-    for swap_at in (23,) if name == "pb2" else (5, 23, 41):  # PB2 fits Gaussian processes: one swap is enough
-        assert simulate(FACTORIES[name], swap_at=swap_at) == plain
+    for swap_at in (23,) if name == "pb2" else (5, 23, 41):
+        assert simulate(FACTORIES[name], swap_at=swap_at, **size) == plain
 
 
 @pytest.mark.parametrize("name", ["pbt", "asha"])

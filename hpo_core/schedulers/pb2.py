@@ -52,6 +52,7 @@ class PB2(PopulationBasedTraining):
         self.hyperparam_bounds = {key: (pair[0], pair[1]) for key, pair in bounds.items()}
         self.kappa, self.window, self.num_candidates = float(kappa), float(window), int(num_candidates)
         self.max_rows = 200  # the most recent rows only: a GP fit costs O(rows^3)
+        self.last_kernel: Any = None
         self.rows: list[tuple[float, float, list[float], float]] = []  # (time, score before, unit hparams, change)
         self.previous: dict[str, tuple[float, float]] = {}  # trial -> (time, score) at its last perturbation point
 
@@ -119,12 +120,13 @@ class PB2(PopulationBasedTraining):
         y = np.array([r[3] for r in rows], dtype=float)
         y = (y - y.mean()) / (y.std() or 1.0)
         dims = x.shape[1]
-        kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * RBF(np.ones(dims), (1e-2, 1e2))
-                  + WhiteKernel(1e-2, (1e-6, 1e0)))
+        kernel = self.last_kernel or (ConstantKernel(1.0, (1e-2, 1e2)) * RBF(np.ones(dims), (1e-2, 1e2))
+                                      + WhiteKernel(1e-2, (1e-6, 1e0)))  # warm start from the last fit
         seed = int(self.rng.integers(2**31))
         with warnings.catch_warnings():  # length scales at their bounds are expected with few rows
             warnings.simplefilter("ignore", ConvergenceWarning)
             gp = GaussianProcessRegressor(kernel, normalize_y=False, random_state=seed).fit(x, y)
+        self.last_kernel = gp.kernel_
         if pending:
             x_pending = inputs(start[0], start[1], np.array(pending))
             gp = GaussianProcessRegressor(gp.kernel_, optimizer=None).fit(
