@@ -111,18 +111,21 @@ class ProgressReporter(Callback):
             return f"{self.metric}={_num(result[self.metric])}"
         return ""
 
-    def _status_text(self) -> str:
+    def _counts_text(self) -> str:
         elapsed = time.monotonic() - self._start
         total = "?" if math.isinf(self._total) else str(int(self._total))
         eta = "?"
         if self._done and not math.isinf(self._total):
             eta = _clock(elapsed / self._done * max(self._total - self._done, 0))
-        text = (f"{self._done}/{total} trials done ({len(self._running)} running, {self._errors} errors) | "
-                f"elapsed {_clock(elapsed)} | ETA {eta}")
-        if self._best is not None:
-            value = self._best[0] if self.mode == "max" else -self._best[0]
-            text += f" | best {self.metric}={_num(value)} ({self._best[1]}: {self._best[2][:80]})"
-        return text
+        return (f"{self._done}/{total} trials done, {len(self._running)} running, {self._errors} failed | "
+                f"{_clock(elapsed)}, ETA {eta}")
+
+    def _best_text(self) -> str:
+        value = self._best[0] if self.mode == "max" else -self._best[0]
+        return f"best {self.metric}={_num(value)} ({self._best[1]}: {self._best[2][:80]})"
+
+    def _status_text(self) -> str:
+        return self._counts_text() + (f" | {self._best_text()}" if self._best is not None else "")
 
     def _plain_status(self) -> None:
         if self._live is not None or self.verbose == 0:
@@ -154,7 +157,7 @@ class ProgressReporter(Callback):
         with self._lock:
             running = list(self._running.values())
         finite = not math.isinf(self._total)
-        bar = ProgressBar(total=self._total if finite else None, completed=self._done, width=50)
+        bar = ProgressBar(total=self._total if finite else None, completed=self._done, width=18)
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for column in ("trial", "status", "iter", self.metric or "result", "config"):
             table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=60 if column == "config" else None)
@@ -163,7 +166,11 @@ class ProgressReporter(Callback):
             value = last.get(self.metric) if self.metric else None
             table.add_row(str(trial), trial.status.name, str(trial.iteration), "" if value is None else _num(value),
                           config_tag(trial.config))
-        parts: list[Any] = [bar, Text(self._status_text())]
+        head = Table.grid(padding=(0, 1))
+        head.add_row(bar, Text(self._counts_text(), no_wrap=True, overflow="ellipsis"))
+        parts: list[Any] = [head]
+        if self._best is not None:
+            parts.append(Text(self._best_text(), no_wrap=True, overflow="ellipsis"))
         if running:
             parts.append(table)
         if len(running) > self.max_rows:
