@@ -110,6 +110,10 @@ def test_experiment_checks():
     trial_id = exp.ask().trial_id
     with pytest.raises(AsktellValueError, match="time_attr='t'"):
         exp.tell(trial_id, {"r": 1.0})
+    with pytest.raises(AsktellValueError, match="metric='r'"):
+        exp.tell(trial_id, {"t": 1.0})
+    with pytest.raises(AsktellValueError, match="metric"):
+        Experiment({"x": uniform(0, 1)}, scheduler=MedianStoppingRule())
     class ModelBased(BasicVariantGenerator):
         model_based = True
 

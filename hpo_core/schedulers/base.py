@@ -94,6 +94,10 @@ class TrialScheduler:
     # --- helpers for subclasses -------------------------------------------------------------------------------
     def _score(self, result: dict[str, Any]) -> float:
         """The metric oriented so that larger is better (NaN stays NaN)."""
+        if self.metric not in result:
+            raise AsktellValueError(
+                f"{type(self).__name__} uses metric={self.metric!r} but a result has only {sorted(result)}"
+            )
         value = float(result[self.metric])
         return value if self.mode == "max" else -value
 

@@ -22,6 +22,8 @@ class MedianStoppingRule(TrialScheduler):
     longest-waiting first, once no new trial will start.
     """
 
+    requires_metric = True
+
     def __init__(self, time_attr: str = "time_total_s", metric: str | None = None, mode: str | None = None,
                  grace_period: float = 60.0, min_samples_required: int = 3, min_time_slice: float = 0,
                  hard_stop: bool = True):
@@ -37,8 +39,6 @@ class MedianStoppingRule(TrialScheduler):
         self.no_more_trials = False
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
-        if self.metric not in result:
-            return Decision.CONTINUE
         trial_id = trial.trial_id
         if trial_id in self.paused:
             self.paused.remove(trial_id)
