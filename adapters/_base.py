@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import sys
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -22,7 +23,7 @@ from hpo_core.searchers import Searcher
 from hpo_core.searchers.base import check_mode
 from hpo_core.space import Space
 
-from ._space import Param, convert_space, encode_point, to_fixed
+from ._space import Param, all_params, convert_space, encode_point, to_fixed
 
 
 def require(module: str, extra: str, searcher: str) -> ModuleType:
@@ -80,13 +81,14 @@ class LibrarySearcher(Searcher):
         self._seed = check_seed(seed, seed_name)
         self._own_seed = self._seed is not None
         self._params: list[Param] = []
+        self._index: dict[str, Param] = {}  # path -> Param, over the whole tree
         self._points: list[dict[str, Any]] = []  # canonical values of points_to_evaluate
         self._lib: dict[str, Any] | None = None
 
     @property
     def lib(self) -> ModuleType:
-        """The library module (imported by name each time, so the searcher itself pickles)."""
-        return importlib.import_module(self.module)
+        """The library module (looked up by name, so the searcher itself pickles)."""
+        return sys.modules.get(self.module) or importlib.import_module(self.module)
 
     # --- set-up -------------------------------------------------------------------------------------------------
     def _check_metric_mode(self, metric: Any, mode: Any) -> tuple[Any, Any]:
@@ -129,6 +131,7 @@ class LibrarySearcher(Searcher):
     def _setup(self, space: Space) -> None:
         self._params = convert_space(space, type(self).__name__, self.library,
                                      conditional=self.allows_conditional, sample_from=self.allows_sample_from)
+        self._index = {p.path: p for p in all_params(self._params)}
         self._points = [encode_point(self._params, p, f"points_to_evaluate[{i}]")
                         for i, p in enumerate(self._user_points)]
 
@@ -158,7 +161,7 @@ class LibrarySearcher(Searcher):
             self._lib = self._build()
             self._lib.setdefault("live", {})
         canonical = self._ask(trial_id)
-        return self.space.sample(self.rng, fixed=to_fixed(self._params, canonical))
+        return self.space.sample(self.rng, fixed=to_fixed(self._index, canonical))
 
     def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
         if self._lib is not None and trial_id in self._lib["live"]:

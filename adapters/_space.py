@@ -174,9 +174,9 @@ def walk_active(params: list[Param], pick: Callable[[Param], Any]) -> dict[str, 
     return values
 
 
-def to_fixed(params: list[Param], canonical: dict[str, Any]) -> dict[str, Any]:
-    """The `fixed` mapping for `Space.sample` from canonical values of the active parameters."""
-    index = {p.path: p for p in all_params(params)}
+def to_fixed(index: dict[str, Param], canonical: dict[str, Any]) -> dict[str, Any]:
+    """The `fixed` mapping for `Space.sample` from canonical values of the active parameters (`index`: path ->
+    Param over the whole tree)."""
     return {path: index[path].fixed_value(value) for path, value in canonical.items()}
 
 

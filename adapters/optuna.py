@@ -19,8 +19,9 @@
 
 Single objective: `metric="loss", mode="min"`; several: `metric=["loss", "time"], mode=["min", "min"]`
 (TPE handles both; pass `sampler=optuna.samplers.NSGAIISampler(...)` for NSGA-II).
-Every intermediate result is reported to the trial (`trial.report(value, training_iteration)`); a trial a
-scheduler stops is told PRUNED (optuna takes its last intermediate value); failed or NaN trials are told FAIL.
+A trial a scheduler stops is told PRUNED after `trial.report(last value, its training_iteration)`, so optuna
+keeps its last intermediate value (only that one is reported: a report per result would cost a storage write
+each); failed or NaN trials are told FAIL. With several objectives a stopped trial is told its last values.
 """
 from __future__ import annotations
 
@@ -163,33 +164,27 @@ class OptunaSearch(LibrarySearcher):
     def _ask(self, trial_id: str) -> dict[str, Any]:
         trial = self._lib["study"].ask()
         self._lib["live"][trial_id] = trial
-        self._lib.setdefault("reported", {})[trial_id] = set()
         return walk_active(self._params, lambda param: self._suggest(trial, param))
 
     def _report(self, trial_id: str, result: dict[str, Any]) -> None:
-        if len(self.metrics) > 1:
-            return  # optuna keeps no intermediate values for several objectives
+        """Remembers the latest (step, value); it is reported to optuna only if the trial ends pruned."""
         values = self.values_of(result)
         step = result.get("training_iteration")
-        reported = self._lib["reported"][trial_id]
-        if values is not None and isinstance(step, int) and step not in reported:
-            reported.add(step)
-            self._lib["live"][trial_id].report(values[0], step)
+        if values is not None and isinstance(step, int):
+            self._lib.setdefault("latest", {})[trial_id] = (step, values[0])
 
     def _tell(self, trial_id: str, values: list[float], pruned: bool) -> None:
         trial = self._lib["live"][trial_id]
-        state = self.lib.trial.TrialState
+        step, _ = self._lib.setdefault("latest", {}).pop(trial_id, (1, None))
         if pruned and len(self.metrics) == 1:
-            if not self._lib["reported"].get(trial_id):  # its results never reached on_trial_result
-                trial.report(values[0], 1)
-            self._lib["study"].tell(trial, state=state.PRUNED)
+            trial.report(values[0], step)  # the pruned trial's value: its last intermediate one
+            self._lib["study"].tell(trial, state=self.lib.trial.TrialState.PRUNED)
         else:
             self._lib["study"].tell(trial, values if len(values) > 1 else values[0])
-        self._lib["reported"].pop(trial_id, None)
 
     def _tell_failed(self, trial_id: str) -> None:
+        self._lib.setdefault("latest", {}).pop(trial_id, None)
         self._lib["study"].tell(self._lib["live"][trial_id], state=self.lib.trial.TrialState.FAIL)
-        self._lib["reported"].pop(trial_id, None)
 
     @property
     def study(self) -> Any:
