@@ -83,7 +83,7 @@ class RayExecutor(Executor):
         max_concurrent_trials: int | None = None,
         reuse_actors: bool = True,
         one_shot_tasks: bool = True,
-        max_report_lag: int = 16,
+        max_report_lag: int = 64,
         batch_wait_s: float = 0.002,
         stop_grace_s: float = 10.0,
         init_kwargs: dict[str, Any] | None = None,
