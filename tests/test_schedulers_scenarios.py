@@ -199,10 +199,8 @@ def test_12_hyperband_bracket_sizes(max_t, eta, sizes):
     assert [(b.n, b.r) for b in scheduler.brackets] == [*sizes, sizes[0]]
 
 
-def test_12_hyperband_last_bracket_halves_81_to_1():
-    exp = experiment(HyperBandScheduler(**KW), num_samples=143)
-    trials = new(exp, 143)
-    bracket = trials[62:]  # 5 + 8 + 15 + 34 trials fill the first four brackets
+def run_bracket(exp, bracket, milestones):
+    """Run `bracket`'s trials one at a time (score = position in the bracket); decisions at each milestone."""
     score = {t: float(i) for i, t in enumerate(bracket)}
     at = {t: 0 for t in bracket}
     arrivals: dict[int, list[Decision]] = {}
@@ -212,7 +210,7 @@ def test_12_hyperband_last_bracket_halves_81_to_1():
         while True:
             at[trial_id] += 1
             decision = tell(exp, trial_id, at[trial_id], score[trial_id])
-            if at[trial_id] in (1, 3, 9, 27, 81):
+            if at[trial_id] in milestones:
                 arrivals.setdefault(at[trial_id], []).append(decision)
                 if decision is C:
                     held.append(trial_id)
@@ -223,12 +221,28 @@ def test_12_hyperband_last_bracket_halves_81_to_1():
                 assert suggestion.resume and suggestion.trial_id in bracket
                 queue.append(suggestion.trial_id)
             queue, held = queue + held, []
+    assert max(at, key=at.get) == bracket[-1]  # the best trial ran longest
+    return arrivals
+
+
+def test_12_hyperband_last_bracket_halves_81_to_1():
+    exp = experiment(HyperBandScheduler(**KW), num_samples=143)
+    trials = new(exp, 143)
+    bracket = trials[62:]  # 5 + 8 + 15 + 34 trials fill the first four brackets
+    arrivals = run_bracket(exp, bracket, (1, 3, 9, 27, 81))
     for milestone, count in ((1, 81), (3, 27), (9, 9), (27, 3)):
         assert arrivals[milestone] == [P] * (count - 1) + [C]
     assert arrivals[81] == [S]
-    assert max(at, key=at.get) == bracket[-1]  # the best trial ran longest
-    stopped = [t for t in bracket if exp.trials[t].status is TrialStatus.TERMINATED]
-    assert len(stopped) == 81
+    assert sum(exp.trials[t].status is TrialStatus.TERMINATED for t in bracket) == 81
+
+
+def test_hyperband_last_stage_runs_to_max_t_when_it_is_no_power_of_eta():
+    scheduler = HyperBandScheduler(**KW, max_t=10, reduction_factor=3)
+    assert [scheduler.bracket_size(s) for s in range(scheduler.s_max_1)] == [(3, 10), (5, 3), (9, 1)]
+    exp = experiment(scheduler, num_samples=17)
+    trials = new(exp, 17)
+    arrivals = run_bracket(exp, trials[8:], (1, 3, 9, 10))
+    assert arrivals == {1: [P] * 8 + [C], 3: [P, P, C], 9: [C], 10: [S]}  # 1 -> 3 -> 10, not 9
 
 
 def test_13_hyperband_pause_then_stop_losers_and_resume_winners():

@@ -42,7 +42,7 @@ class HyperBandScheduler(TrialScheduler):
     Band: brackets s = 0..s_max (s_max + 1 = round(log_η max_t) + 1); bracket s takes
     n0(s) = ceil((s_max+1)/(s+1)·η^s) new trials, in order of arrival, and gives them r0(s) = int(max_t·η^−s) first.
     A trial reaching its bracket's milestone is paused until every live trial of the bracket got there; then the
-    top ⌈n/η⌉ go on to milestone r·η (capped at max_t) — the one that arrived last continues, paused ones come back
+    top ⌈n/η⌉ go on to milestone r·η (max_t at the last stage) — the one that arrived last continues, paused ones come back
     through `next_resume` — and the rest are stopped. A bracket still taking trials waits for them unless no new trial
     will come (`on_no_more_trials`); a failed or removed trial leaves its bracket, so nothing waits for it.
     With `stop_last_trials` a trial stops at the last milestone; without it, the last survivors run on.
@@ -154,7 +154,8 @@ class HyperBandScheduler(TrialScheduler):
             bracket.halves -= 1
             bracket.halved = True
             bracket.n = math.ceil(bracket.n / self.eta)
-            bracket.r = min(bracket.r * self.eta, self.max_t)
+            # the last stage runs to max_t (Li et al.); Ray's int(max_t·η^−s)·η^k stops short when max_t is no power
+            bracket.r = self.max_t if bracket.halves == 0 else min(bracket.r * self.eta, self.max_t)
             ranked = sorted(bracket.live, key=lambda t: _sort_key(bracket.live[t]), reverse=True)
             for trial_id in ranked[bracket.n:]:
                 del bracket.live[trial_id]
