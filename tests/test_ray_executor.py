@@ -234,7 +234,7 @@ def test_a_trainable_that_reports_through_a_helper_moves_from_task_to_actor(ray_
 
     assert looks_one_shot(sneaky)
     analysis = hpo_ray.run(sneaky, {"x": hpo_core.grid_search([0.0, 1.0, 2.0])}, metric="loss", mode="min",
-                           stop={"training_iteration": 4}, max_concurrent_trials=2, **quiet(tmp_path))
+                           stop={"training_iteration": 4}, max_concurrent_trials=1, **quiet(tmp_path))
     for trial in analysis.trials:  # STOP reached it: it ran in an actor, no report lost or doubled
         assert [r["loss"] for r in trial.results] == [trial.config["x"] + s for s in range(4)]
         assert trial.status is TrialStatus.TERMINATED and trial.num_failures == 0
@@ -256,3 +256,33 @@ def test_one_shot_trials_and_their_errors(ray_cluster, tmp_path):
     assert "ZeroDivisionError: remote boom" in by_x[2].error and "Traceback" in by_x[2].error
     assert {x: t.last_result["loss"] for x, t in by_x.items() if x != 2} == {0: 0, 1: 1, 3: 9}
     assert all(t.last_result["pid"] != os.getpid() for x, t in by_x.items() if x != 2)
+
+
+def _pbt_trial(config):
+    checkpoint = hpo_core.get_checkpoint() or {"value": 0.0, "step": 0, "owner": get_session().trial_id}
+    value, step, owner = checkpoint["value"], checkpoint["step"], checkpoint["owner"]
+    while step < 12:
+        step += 1
+        value += config["lr"]
+        time.sleep(0.01)
+        hpo_core.report({"score": value, "restored_from": owner},
+                        checkpoint={"value": value, "step": step, "owner": get_session().trial_id})
+
+
+@pytest.mark.slow
+def test_pbt_exploit_restores_the_donors_checkpoint_on_ray(ray_cluster, tmp_path):
+    from hpo_core.schedulers import PopulationBasedTraining
+
+    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=3,
+                                  hyperparam_mutations={"lr": [0.1, 1.0, 2.0, 4.0]}, quantile_fraction=0.25)
+    analysis = hpo_ray.run(_pbt_trial, {"lr": hpo_core.grid_search([0.1, 0.2, 3.0, 4.0])}, metric="score",
+                           mode="max", scheduler=pbt, seed=1, executor=RayExecutor(max_report_lag=1),
+                           **quiet(tmp_path))
+    exploited = [t for t in analysis.trials if t.exploits]
+    assert exploited  # the weakest trials copied a stronger one
+    for trial in exploited:
+        donors = {e["donor"] for e in trial.exploits}
+        restored = {r["restored_from"] for r in trial.results} - {trial.trial_id}
+        assert restored and restored <= donors  # what the trainable restored is the donor's checkpoint
+    assert all(t.status is TrialStatus.TERMINATED and t.results[-1]["training_iteration"] == 12
+               for t in analysis.trials)
