@@ -142,6 +142,13 @@ def test_with_parameters_passes_objects_to_function_and_class():
     assert analysis.trials[0].last_result["total"] == 10.0
 
 
+def test_local_dir_is_storage_path_and_ray_only_settings_warn(tmp_path):
+    with pytest.warns(UserWarning, match="reuse_actors"):
+        analysis = run_serial(lambda config: {"x": 1}, local_dir=str(tmp_path / "old"), name="exp", reuse_actors=True)
+    assert analysis.trials[0].last_result["x"] == 1
+    assert (tmp_path / "old" / "exp").is_dir()
+
+
 # --- class trainables and the registry ----------------------------------------------------------------------------
 class Counter(tune.Trainable):
     """Adds config["step"] per step; keeps its total in a checkpoint file and a dict entry."""

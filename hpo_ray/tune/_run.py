@@ -2,27 +2,13 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 from hpo_core.trainables import resolve_trainable
 
-# Ray Tune arguments that only change console output or Ray-internal reuse; accepted and ignored here.
+# Ray Tune settings for its own console output, actor reuse and checkpoint retention; accepted and ignored here
+# (asktell reuses nothing, and keeps each trial's latest checkpoint).
 _COSMETIC = ("progress_reporter", "reuse_actors", "log_to_file", "checkpoint_at_end", "keep_checkpoints_num")
-
-
-def _driver() -> Callable[..., Any]:
-    """`hpo_ray.run` (the Ray executor); `hpo_core.run` while hpo_ray has none."""
-    import hpo_ray
-
-    driver = getattr(hpo_ray, "run", None)
-    if driver is None:
-        import hpo_core
-
-        driver = getattr(hpo_core, "run", None)
-        if driver is None:
-            from hpo_core.driver import run as driver
-    return driver
 
 
 def run(run_or_experiment: Any, config: dict[str, Any] | None = None, **kwargs: Any):
@@ -39,5 +25,7 @@ def run(run_or_experiment: Any, config: dict[str, Any] | None = None, **kwargs: 
         kwargs.setdefault("storage_path", kwargs.pop("local_dir"))
     ignored = [key for key in _COSMETIC if kwargs.pop(key, None) is not None]
     if ignored:
-        warnings.warn(f"tune.run: {ignored} change only Ray Tune's own output and are ignored", stacklevel=2)
-    return _driver()(trainable, config=config, **kwargs)
+        warnings.warn(f"tune.run: {ignored} are Ray Tune settings asktell does not use; ignored", stacklevel=2)
+    from hpo_ray import run as ray_run  # imported here: hpo_ray's package imports Ray
+
+    return ray_run(trainable, config=config, **kwargs)
