@@ -20,6 +20,8 @@ MAKERS = {
     "hyperopt": lambda **kw: HyperOptSearch(n_initial_points=5, **kw),
     "bayesopt": lambda **kw: BayesOptSearch(random_search_steps=4, acquisition_function=FastUCB(), **kw),
 }
+# bayes_opt's GP asks take ~1 s each on a shared 2-core machine: its longer cases are marked slow
+NAMES_SLOW_BAYES = [pytest.param(n, marks=pytest.mark.slow) if n == "bayesopt" else n for n in sorted(MAKERS)]
 SEEDS = {"optuna": "seed", "hyperopt": "random_state_seed", "bayesopt": "random_state"}
 CONDITIONAL = {
     "model": choice([
@@ -81,7 +83,7 @@ def test_optuna_evaluated_rewards_are_added_as_finished_trials():
     assert all(c["a"] not in (0.25, 0.75) for c in seen)  # known points are not run again
 
 
-@pytest.mark.parametrize("name", sorted(MAKERS))
+@pytest.mark.parametrize("name", NAMES_SLOW_BAYES)
 def test_min_and_max_steer_opposite_ways(name):
     space = {"a": uniform(0.0, 1.0), "b": uniform(0.0, 1.0)}
     late = {}
@@ -92,7 +94,7 @@ def test_min_and_max_steer_opposite_ways(name):
     assert late["max"] - late["min"] > 0.3, late  # (random search: about 0 apart)
 
 
-@pytest.mark.parametrize("name", sorted(MAKERS))
+@pytest.mark.parametrize("name", NAMES_SLOW_BAYES)
 def test_failed_and_nan_trials_are_never_told_as_values(name):
     def objective(config):
         index = objective.calls = getattr(objective, "calls", 0) + 1
@@ -156,7 +158,7 @@ def test_parallel_asks_are_not_near_duplicates(name):
     assert min_pairwise_distance([[c["a"], c["b"]] for c in batch]) > 0.01
 
 
-@pytest.mark.parametrize("name", sorted(MAKERS))
+@pytest.mark.parametrize("name", NAMES_SLOW_BAYES)
 def test_searcher_seed_overrides_the_experiment_seed(name):
     space = {"a": uniform(0.0, 1.0), "n": randint(0, 100)}
     runs = [configs(run(MAKERS[name](**{SEEDS[name]: 7}), space, lambda c: c["a"], n=6, seed=s)) for s in (1, 2)]
