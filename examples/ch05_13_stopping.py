@@ -40,7 +40,7 @@ class ScoreAbove(tune.Stopper):
 
 
 def main(smoke: bool = False):
-    num_samples = 4 if smoke else 10
+    num_samples = 3 if smoke else 10
     # Example 5-13: stop after 10 iterations.
     by_dict = tune.run(objective, config=search_space, stop={"training_iteration": 10}, num_samples=num_samples,
                        seed=0)

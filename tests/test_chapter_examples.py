@@ -99,10 +99,13 @@ def test_5_12_resume_keeps_finished_trials(example, capsys):
 
 def test_5_13_stop_dict_function_and_class(example, capsys):
     (by_dict, by_function, by_class), out = example("ch05_13_stopping", capsys)
-    assert [t.last_result["training_iteration"] for t in by_dict.trials] == [10] * 4
-    assert [t.last_result["training_iteration"] for t in by_function.trials] == [1] * 4  # score < 2 at step 0
-    assert len(by_class.trials) < 4 and all(t.last_result["score"] > 2.5 for t in by_class.trials)
-    assert "function stop, iterations: [1, 1, 1, 1]" in out
+    assert [t.last_result["training_iteration"] for t in by_dict.trials] == [10] * 3
+    assert [t.last_result["training_iteration"] for t in by_function.trials] == [1] * 3  # score < 2 at step 0
+    # two trials passed the limit, then stop_all() ended the experiment: a trial already started (Ray streams
+    # results, so the next trial may start before the second stop is told) is stopped, not run to its end
+    over = [t for t in by_class.trials if t.last_result["score"] > 2.5]
+    assert len(over) == 2 and all(t.last_result["training_iteration"] < 30 for t in by_class.trials)
+    assert "function stop, iterations: [1, 1, 1]" in out
 
 
 def test_5_15_bias_is_weight_times_a_normal(example, capsys):
@@ -142,7 +145,11 @@ def test_pytorch_loop_checkpoints_and_pbt(example, capsys):
     analysis, out = example("ch05_pytorch", capsys)
     best = analysis.best_result
     assert best["training_iteration"] == 6 and 0.5 < best["mean_accuracy"] <= 1
-    assert all(t.checkpoint is not None and t.checkpoint["epoch"] == 5 for t in analysis.trials)
+    from hpo_ray import RayCheckpoint
+
+    checkpoints = [t.checkpoint.get() if isinstance(t.checkpoint, RayCheckpoint) else t.checkpoint
+                   for t in analysis.trials]
+    assert all(c is not None and c["epoch"] == 5 and "model" in c for c in checkpoints)  # the state of epoch 6
     assert "best mean_accuracy:" in out
 
 
