@@ -1,4 +1,4 @@
-"""Resources per trial: {"cpu": 2, "gpu": 0.5} and max_concurrent_trials on a Ray cluster that declares GPUs.
+"""Resources per trial: {"cpu": 2, "gpu": 0.5} (and memory) with max_concurrent_trials on a Ray cluster with GPUs.
 
 This machine has no GPU, so the example starts a local Ray that declares 8 CPUs and 2 *logical* GPUs (Ray only
 counts them). With 2 CPUs and half a GPU per trial, 4 trials fit at once; max_concurrent_trials=2 keeps one GPU
@@ -41,7 +41,7 @@ def main(smoke: bool = False, max_concurrent_trials: int = 2):
         objective,
         config={"weight": tune.uniform(0, 1), "seconds": 0.5 if smoke else 2.0},
         num_samples=4 if smoke else 10,
-        resources_per_trial={"cpu": 2, "gpu": 0.5},
+        resources_per_trial={"cpu": 2, "gpu": 0.5, "memory": 256 * 1024**2},  # memory in bytes
         max_concurrent_trials=max_concurrent_trials,
         seed=0,
     )
