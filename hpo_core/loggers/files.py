@@ -12,8 +12,8 @@ import os
 from typing import Any
 
 from ..callbacks import Callback
+from ..storage.appender import Appender
 from ..storage.layout import PROGRESS, RESULT, dumps
-from .appender import Appender
 
 
 class PerTrialWriters(Callback):

@@ -46,6 +46,7 @@ class TBXLoggerCallback(PerTrialWriters):
     def __init__(self) -> None:
         super().__init__()
         self._tbx: tuple[Any, Any, Any] | None = None
+        self._host = socket.gethostname()
 
     def setup(self, **info: Any) -> None:
         self._tbx = _tbx()
@@ -59,7 +60,7 @@ class TBXLoggerCallback(PerTrialWriters):
         path = self._paths.get(trial.trial_id)
         data = b""
         if path is None:  # a new event file per trial and process, as TensorBoard expects
-            name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{trial.trial_id}"
+            name = f"events.out.tfevents.{int(time.time())}.{self._host}.{trial.trial_id}"
             path = self._paths[trial.trial_id] = os.path.join(trial.path, name)
             data = self._record(event_class(wall_time=time.time(), file_version="brain.Event:2"))
         values = [

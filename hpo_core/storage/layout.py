@@ -116,6 +116,7 @@ def dumps(record: Any) -> str:
 def write_atomic(path: str, text: str | bytes, *, sync: bool = True) -> None:
     """Write via a temporary file and rename, so a reader (or a crash) never sees half a file."""
     tmp = f"{path}.tmp"
+    os.makedirs(os.path.dirname(tmp) or ".", exist_ok=True)
     with open(tmp, "wb") as handle:
         handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         handle.flush()

@@ -15,6 +15,7 @@ from ..enums import Decision, TrialStatus
 from ..experiment import Experiment
 from ..suggestion import Suggestion
 from ..trial import Trial
+from .appender import Appender
 from .journal import Journal
 from .layout import ERROR, PARAMS, dumps, to_jsonable, trial_dirname, write_atomic
 
@@ -53,6 +54,7 @@ class RecordingExperiment:
         self._params: dict[str, str] = {}
         self._checkpoint_file: dict[str, str] = {}
         self._none_asks = 0
+        self.files = Appender()  # params.json and error.txt: derived data, written off the driver thread
         self.last_changes: dict[str, str] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -131,8 +133,10 @@ class RecordingExperiment:
         self._write(record)
         if error is not None and not self.replaying:
             trial = self._exp.trials[trial_id]
-            with open(os.path.join(self.trial_path(trial), ERROR), "a", encoding="utf-8") as handle:
-                handle.write(f"failure {trial.num_failures} at iteration {trial.iteration}:\n{error}\n")
+            path = os.path.join(self.trial_path(trial), ERROR)
+            self.files.write(path, f"failure {trial.num_failures} at iteration {trial.iteration}:\n{error}\n"
+                             .encode())
+            self.files.close(path)
 
     def requeue(self, trial_id: str) -> None:
         """Run an unfinished (or errored) trial again from its last checkpoint: its worker died with the driver."""
@@ -185,19 +189,17 @@ class RecordingExperiment:
         self._dirs[trial_id] = dirname
 
     def _trial_folder(self, trial: Trial) -> None:
+        """Set `trial.path`; (re)write params.json in the background when the config is new or changed (PBT)."""
         trial.path = self.trial_path(trial)
         if self.replaying:
             return
         params = dumps(to_jsonable(trial.config))
         if self._params.get(trial.trial_id) != params:
-            os.makedirs(trial.path, exist_ok=True)
-            text = json.dumps(json.loads(params), indent=2, ensure_ascii=False)
-            if trial.trial_id in self._params:  # a changed config (PBT): replace it whole
-                write_atomic(os.path.join(trial.path, PARAMS), text, sync=False)
-            else:
-                with open(os.path.join(trial.path, PARAMS), "w", encoding="utf-8") as handle:
-                    handle.write(text)
             self._params[trial.trial_id] = params
+            path = os.path.join(trial.path, PARAMS)
+            self.files.write(path, json.dumps(json.loads(params), indent=2, ensure_ascii=False).encode("utf-8"),
+                             truncate=True)
+            self.files.close(path)
 
     def _save_checkpoint(self, trial: Trial, checkpoint: Any) -> str:
         if isinstance(checkpoint, DiskCheckpoint):  # replaying the journal

@@ -134,6 +134,7 @@ class ExperimentStorage:
         recorder = self.recorder
         if recorder is None or recorder.journal is None:
             return
+        recorder.files.drain()
         # "end": finished; "stop": the driver left early (an exception, Ctrl-C) and the experiment can be resumed
         recorder.note({"ev": "end" if finished else "stop", "t": time.time()})
         recorder.journal.close()

@@ -1,4 +1,5 @@
-"""`Appender`: one background thread that writes the loggers' files, so the driver never waits on the disk.
+"""`Appender`: one background thread that writes derived files (params.json, the loggers' files), so the driver
+never waits on the disk for them.
 
 The loggers only format a result and queue the bytes; the thread appends them (in queue order), keeps up to
 `MAX_OPEN_FILES` files open, flushes them whenever the queue is idle, and closes a trial's files when told.
