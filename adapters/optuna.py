@@ -113,18 +113,14 @@ class OptunaSearch(LibrarySearcher):
         directions = ["minimize" if m == "min" else "maximize" for m in self.modes]
         study = optuna.create_study(sampler=sampler, directions=directions)
         for i, point in enumerate(self._points):
-            params = {path: self._to_optuna(self._param(path), v) for path, v in point.items()}
+            params = {path: self._to_optuna(self._index[path], v) for path, v in point.items()}
             if self._rewards is None:
                 study.enqueue_trial(params, skip_if_exists=False)
                 continue
-            values = self._reward_values(i, self._rewards[i])
             study.add_trial(optuna.trial.create_trial(
-                params=params, distributions={p: self._distributions[p] for p in params}, values=values,
+                params=params, distributions={p: self._distributions[p] for p in params}, values=self._rewards[i],
             ))
         return {"study": study}
-
-    def _param(self, path: str) -> Param:
-        return next(p for p in all_params(self._params) if p.path == path)
 
     def _reward_values(self, index: int, reward: Any) -> list[float]:
         values = self.values_of(reward) if isinstance(reward, dict) else [reward] if not isinstance(
@@ -141,6 +137,7 @@ class OptunaSearch(LibrarySearcher):
         super()._setup(space)
         self._distributions = {p.path: self._distribution(p) for p in all_params(self._params)}
         if self._rewards is not None:
+            self._rewards = [self._reward_values(i, reward) for i, reward in enumerate(self._rewards)]
             for i, point in enumerate(self._points):
                 missing = [p.path for p in all_params(self._params) if p.path not in point]
                 active = walk_active(self._params, lambda p, point=point: point.get(p.path, 0))

@@ -13,7 +13,7 @@ from hpo_adapters.bayesopt import BayesOptSearch
 from hpo_adapters.hyperopt import HyperOptSearch
 from hpo_adapters.optuna import OptunaSearch
 
-from hpo_core import Decision, Experiment, TrialScheduler, choice, randint, uniform
+from hpo_core import AsktellValueError, Decision, Experiment, TrialScheduler, choice, randint, uniform
 
 MAKERS = {
     "optuna": lambda **kw: OptunaSearch(**kw),
@@ -81,6 +81,16 @@ def test_optuna_evaluated_rewards_are_added_as_finished_trials():
     trials = searcher.study.trials
     assert [t.value for t in trials[:2]] == [3.0, 1.0] and [t.params["a"] for t in trials[:2]] == [0.25, 0.75]
     assert all(c["a"] not in (0.25, 0.75) for c in seen)  # known points are not run again
+
+
+def test_optuna_bad_or_partial_evaluated_rewards_are_refused_at_start():
+    space = {"a": uniform(0, 1), "b": uniform(0, 1)}
+    with pytest.raises(AsktellValueError, match=r"evaluated_rewards\[0\]"):
+        Experiment(space, metric="loss", mode="min",
+                   search_alg=OptunaSearch(points_to_evaluate=[{"a": 0.5, "b": 0.5}], evaluated_rewards=["x"]))
+    with pytest.raises(AsktellValueError, match="lacks"):
+        Experiment(space, metric="loss", mode="min",
+                   search_alg=OptunaSearch(points_to_evaluate=[{"a": 0.5}], evaluated_rewards=[1.0]))
 
 
 @pytest.mark.parametrize("name", NAMES_SLOW_BAYES)
