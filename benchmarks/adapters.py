@@ -147,8 +147,10 @@ def quality(seeds: dict[str, int], evals: dict[str, int], problems: tuple[str, .
                 row = {"problem": problem, "searcher": name, "how": kind, "seeds": seeds[name]}
                 for k in CHECKPOINTS:
                     row[f"best@{k}"] = median_iqr(min(t[:k]) for t in traces) if k <= evals[name] else "-"
-                identical = kind == "adapter" and "direct" in runs and runs["direct"] == runs["adapter"]
-                row["same trials as direct"] = "yes" if identical else "" if kind == "direct" else "no"
+                if kind == "adapter" and "direct" in runs:
+                    row["same trials as direct"] = "yes" if runs["direct"] == runs["adapter"] else "no"
+                else:
+                    row["same trials as direct"] = "-"
                 rows.append(row)
                 print("  " + " | ".join(str(v) for v in row.values()), flush=True)
     return rows
