@@ -43,6 +43,8 @@ document.querySelectorAll('table.trials th').forEach(function(th, col){
     rows.forEach(function(r){ body.appendChild(r); });
   });
 });
+var wanted = location.hash.match(/sort=([0-9]+)/);  // report.html#sort=3 opens sorted by the 4th column
+if (wanted) { var th = document.querySelectorAll('table.trials th')[+wanted[1]]; if (th) th.click(); }
 """
 
 

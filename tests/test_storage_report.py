@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -115,3 +116,11 @@ def test_chromium_renders_plots_and_table(report_page, tmp_path):
     assert (0xEE, 0xEE, 0xFF) in pixels  # the trial table's header
     assert (0xFF, 0xF3, 0xC4) in pixels  # the best trial's row
     assert len(pixels) > 500  # a rendered page, not a blank one
+    # the table sorts in the browser: #sort=3 clicks the "loss (last)" header once (ascending)
+    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", "--no-first-run",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri() + "#sort=3"],
+                         capture_output=True, text=True, timeout=120, check=False).stdout
+    body = dom[dom.index("<tbody>"):]
+    shown = [float(v) for v in re.findall(r"<tr[^>]*>(?:<td[^>]*>[^<]*</td>){3}<td class=\"\" data-v=\"([^\"]+)\"", body)]
+    assert len(shown) == 10 and shown == sorted(shown)
