@@ -50,6 +50,9 @@ def trainable(config):
     spec = json.loads(os.environ.get("FREEZE", "{}"))
     state = get_checkpoint() or {"step": 0}
     trial_id = get_session().trial_id
+    if os.environ.get("STARTS_LOG"):  # where each run of a trial started: after a restore, past its checkpoint
+        with open(os.environ["STARTS_LOG"], "a") as handle:
+            handle.write(f"{trial_id} {state['step'] + 1}\n")
     for step in range(state["step"] + 1, STEPS + 1):
         if spec.get("at") == "trial" and spec["trial"] == trial_id and spec["step"] == step:
             freeze(spec["marker"])

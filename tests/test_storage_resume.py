@@ -79,7 +79,14 @@ def test_sigkill_then_resume_gives_the_uninterrupted_run(tmp_path, reference, fr
     loaded = load_experiment(tmp_path / "exp")  # readable after the crash
     assert loaded.state.name == "INTERRUPTED"
     assert any(not t.status.is_finished for t in loaded.trials) or len(loaded.trials) < 8
-    _run(tmp_path, "exp", True)  # resumed with the serial executor: the executor is no part of the state
+    os.environ["STARTS_LOG"] = str(tmp_path / "starts.log")
+    try:
+        _run(tmp_path, "exp", True)  # resumed with the serial executor: the executor is no part of the state
+    finally:
+        del os.environ["STARTS_LOG"]
+    starts = (tmp_path / "starts.log").read_text().split()
+    if freeze.get("at") == "trial":  # the frozen trial went on from its last checkpoint (steps 2, 4, 6)
+        assert starts[:2] == [freeze["trial"], str((freeze["step"] - 1) // 2 * 2 + 1)]
     resumed = _summary(tmp_path / "exp")
     assert len(resumed) == 8
     assert all(status is TrialStatus.TERMINATED for _, status, _, _ in resumed)
