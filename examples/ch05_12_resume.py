@@ -10,17 +10,10 @@ import argparse
 import os
 import tempfile
 
+from ch05_08_hyperband import objective, search_space  # the toy curve of example 5-8
+
 from hpo_ray import tune
 from hpo_ray.tune import Callback
-
-
-def objective(config):
-    for step in range(30):
-        score = config["weight"] * (step ** 0.5) + config["bias"]
-        tune.report(score=score)
-
-
-search_space = {"weight": tune.uniform(0, 1), "bias": tune.uniform(0, 1)}
 
 
 class CountStarts(Callback):

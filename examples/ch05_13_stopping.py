@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import argparse
 
+from ch05_08_hyperband import objective, search_space  # the toy curve of example 5-8
+
 from hpo_ray import tune
-
-
-def objective(config):
-    for step in range(30):
-        score = config["weight"] * (step ** 0.5) + config["bias"]
-        tune.report(score=score)
-
-
-search_space = {"weight": tune.uniform(0, 1), "bias": tune.uniform(0, 1)}
 
 
 # Example 5-14: a stop function (the score grows with the steps, so "< 2" holds early and stops at once).

@@ -68,7 +68,7 @@ def main(smoke: bool = False):
             "lr": tune.loguniform(1e-3, 0.5),
             "momentum": tune.choice([0.0, 0.5, 0.9]),
             "hidden": 32,
-            "epochs": 6 if smoke else 20,
+            "epochs": 4 if smoke else 20,
         },
         scheduler=pbt,
         metric="mean_accuracy",
@@ -85,5 +85,5 @@ def main(smoke: bool = False):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--smoke", action="store_true", help="six epochs, for tests")
+    parser.add_argument("--smoke", action="store_true", help="four epochs, for tests")
     main(parser.parse_args().smoke)
