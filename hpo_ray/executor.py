@@ -224,10 +224,7 @@ class RayExecutor(Executor):
         del self._runs[trial_id]
         run.dropped = True
         run.events.clear()
-        if run in self._queued:  # rare: it was moved from a task to an actor and waits for one
-            self._queued.remove(run)
-            self._busy -= 1
-        elif not run.ended and run.actor is not None:
+        if not run.ended:  # a run with delivered reports has its actor (tasks end with their only batch)
             self._halt(run, decision)
 
     def shutdown(self) -> None:
