@@ -15,6 +15,7 @@ from .loggers import default_callbacks
 from .schedulers.base import TrialScheduler
 from .searchers.base import Searcher
 from .storage import ExperimentStorage
+from .trainables import resolve_trainable
 
 logger = logging.getLogger("asktell")
 
@@ -53,8 +54,7 @@ def run(
     times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
     this process, or use `hpo_ray.run` for Ray.
     """
-    if not callable(trainable):
-        raise AsktellTypeError(f"`trainable` must be callable, but got {trainable!r}")
+    trainable = resolve_trainable(trainable, parameter="trainable")  # a function, a Trainable class or a name
     if max_concurrent_trials is not None and (isinstance(max_concurrent_trials, bool)
                                               or not isinstance(max_concurrent_trials, int)
                                               or max_concurrent_trials < 1):

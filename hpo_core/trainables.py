@@ -174,7 +174,7 @@ def registered_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def resolve_trainable(trainable: Any) -> Callable:
+def resolve_trainable(trainable: Any, *, parameter: str = "run_or_experiment") -> Callable:
     """A function trainable for a registered name, a resolver's name, a Trainable class or a function."""
     if isinstance(trainable, str):
         if trainable in _REGISTRY:
@@ -187,7 +187,7 @@ def resolve_trainable(trainable: Any) -> Callable:
             f"unknown trainable name {trainable!r}: register it with register_trainable(name, fn) "
             f"(registered: {registered_names()})"
         )
-    return _as_callable(trainable, "run_or_experiment")
+    return _as_callable(trainable, parameter)
 
 
 def _as_callable(trainable: Any, parameter: str) -> Callable:

@@ -187,6 +187,18 @@ def test_class_trainable_checkpoints_and_resumes_under_hyperband():
         assert isinstance(trial.checkpoint, ClassCheckpoint) and "total.txt" in trial.checkpoint.files
 
 
+def test_core_run_takes_a_trainable_class_and_a_registered_name():
+    from hpo_core.trainables import register_trainable
+
+    by_class = hpo_core.run(Counter, config={"step": 2.0}, stop={"training_iteration": 3}, executor=SerialExecutor(),
+                            verbose=0)
+    assert by_class.trials[0].last_result["total"] == 6.0 and str(by_class.trials[0]).startswith("Counter_")
+    register_trainable("CoreCounter", Counter)
+    by_name = hpo_core.run("CoreCounter", config={"step": 1.0}, stop={"training_iteration": 2},
+                           executor=SerialExecutor(), verbose=0)
+    assert by_name.trials[0].last_result["total"] == 2.0
+
+
 def test_class_trainable_done_ends_trial_and_bad_step_fails_it():
     class Three(tune.Trainable):
         def step(self):
