@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from hpo_core.errors import AsktellValueError
 from hpo_core.trainables import Trainable, add_resolver, as_function
 
 # Old result names the chapter uses -> where RLlib's new API stack reports them.
@@ -92,9 +93,12 @@ def rllib_trainable(algorithm: str, *, checkpoint_frequency: int = 0) -> Callabl
 
 def resolve(name: str) -> Callable | None:
     """The resolver hook: a trainable for an RLlib algorithm name, None for any other name."""
-    if name not in KNOWN_ALGORITHMS or name not in algorithm_names():
+    if name not in KNOWN_ALGORITHMS:
         return None
-    return rllib_trainable(name)
+    known = algorithm_names()
+    if not known:
+        raise AsktellValueError(f"trainable {name!r} is an RLlib algorithm: install it with pip install 'asktell[rl]'")
+    return rllib_trainable(name) if name in known else None
 
 
 def install() -> None:
