@@ -280,9 +280,12 @@ def test_pbt_exploit_restores_the_donors_checkpoint_on_ray(ray_cluster, tmp_path
                            **quiet(tmp_path))
     exploited = [t for t in analysis.trials if t.exploits]
     assert exploited  # the weakest trials copied a stronger one
-    for trial in exploited:
+    restored_any = False
+    for trial in exploited:  # (an exploit at the last step has no result after it)
         donors = {e["donor"] for e in trial.exploits}
         restored = {r["restored_from"] for r in trial.results} - {trial.trial_id}
-        assert restored and restored <= donors  # what the trainable restored is the donor's checkpoint
+        assert restored <= donors  # what the trainable restored is a donor's checkpoint
+        restored_any = restored_any or bool(restored)
+    assert restored_any
     assert all(t.status is TrialStatus.TERMINATED and t.results[-1]["training_iteration"] == 12
                for t in analysis.trials)
