@@ -92,20 +92,22 @@ class CsvLoggerCallback(TrialFileLogger):
     def __init__(self) -> None:
         super().__init__()
         self._columns: dict[str, list[str]] = {}
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
 
     def forget(self, trial) -> None:
         self._columns.pop(trial.trial_id, None)
 
     def format_result(self, trial, result: dict[str, Any]) -> str:
         flat = flatten({k: v for k, v in result.items() if k != "config"})
-        out = io.StringIO()
-        writer = csv.writer(out)
+        self._buffer.seek(0)
+        self._buffer.truncate()
         columns = self._columns.get(trial.trial_id)
         if columns is None:  # the trial's first result written by this process (resumed ones were set in setup)
             columns = self._columns[trial.trial_id] = list(flat)
-            writer.writerow(columns)
-        writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in columns])
-        return out.getvalue()
+            self._writer.writerow(columns)
+        self._writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in columns])
+        return self._buffer.getvalue()
 
 
 def flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:

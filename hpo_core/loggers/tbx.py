@@ -47,6 +47,7 @@ class TBXLoggerCallback(PerTrialWriters):
         super().__init__()
         self._tbx: tuple[Any, Any, Any] | None = None
         self._host = socket.gethostname()
+        self._version: bytes | None = None
 
     def setup(self, **info: Any) -> None:
         self._tbx = _tbx()
@@ -62,7 +63,9 @@ class TBXLoggerCallback(PerTrialWriters):
         if path is None:  # a new event file per trial and process, as TensorBoard expects
             name = f"events.out.tfevents.{int(time.time())}.{self._host}.{trial.trial_id}"
             path = self._paths[trial.trial_id] = os.path.join(trial.path, name)
-            data = self._record(event_class(wall_time=time.time(), file_version="brain.Event:2"))
+            if self._version is None:  # the same first record in every file this logger writes
+                self._version = self._record(event_class(wall_time=time.time(), file_version="brain.Event:2"))
+            data = self._version
         values = [
             summary_class.Value(tag=f"asktell/{key}", simple_value=float(value))
             for key, value in flatten({k: v for k, v in result.items() if k != "config"}).items()
