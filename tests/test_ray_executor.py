@@ -261,10 +261,10 @@ def test_one_shot_trials_and_their_errors(ray_cluster, tmp_path):
 def _pbt_trial(config):
     checkpoint = hpo_core.get_checkpoint() or {"value": 0.0, "step": 0, "owner": get_session().trial_id}
     value, step, owner = checkpoint["value"], checkpoint["step"], checkpoint["owner"]
-    while step < 12:
+    while step < 24:
         step += 1
         value += config["lr"]
-        time.sleep(0.01)
+        time.sleep(0.005)
         hpo_core.report({"score": value, "restored_from": owner},
                         checkpoint={"value": value, "step": step, "owner": get_session().trial_id})
 
@@ -273,7 +273,7 @@ def _pbt_trial(config):
 def test_pbt_exploit_restores_the_donors_checkpoint_on_ray(ray_cluster, tmp_path):
     from hpo_core.schedulers import PopulationBasedTraining
 
-    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=3,
+    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=4,
                                   hyperparam_mutations={"lr": [0.1, 1.0, 2.0, 4.0]}, quantile_fraction=0.25)
     analysis = hpo_ray.run(_pbt_trial, {"lr": hpo_core.grid_search([0.1, 0.2, 3.0, 4.0])}, metric="score",
                            mode="max", scheduler=pbt, seed=1, executor=RayExecutor(max_report_lag=1),
@@ -287,5 +287,5 @@ def test_pbt_exploit_restores_the_donors_checkpoint_on_ray(ray_cluster, tmp_path
         assert restored <= donors  # what the trainable restored is a donor's checkpoint
         restored_any = restored_any or bool(restored)
     assert restored_any
-    assert all(t.status is TrialStatus.TERMINATED and t.results[-1]["training_iteration"] == 12
+    assert all(t.status is TrialStatus.TERMINATED and t.results[-1]["training_iteration"] == 24
                for t in analysis.trials)
