@@ -81,11 +81,13 @@ def plot_panels(path: Path, panels: dict[str, dict[str, list[Sequence[dict[str, 
     count = max(1, len(panels))
     cols = min(count, 3)
     rows = math.ceil(count / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(4.2 * cols, 7.0), 3.2 * rows + 0.6), squeeze=False)
     for ax, (panel, methods) in zip(axes.flat, panels.items()):
         end = max((row[x_key] for traces in methods.values() for trace in traces for row in trace), default=1.0)
-        start = min((trace[0][x_key] for traces in methods.values() for trace in traces if trace), default=0.0)
-        grid = np.geomspace(max(start, 1e-9), max(end, start + 1e-9), 200) if log_x else np.linspace(0, end, 200)
+        # from the moment every run has a result, so the median is over all seeds everywhere
+        start = max((trace[0][x_key] for traces in methods.values() for trace in traces if trace), default=0.0)
+        grid = (np.geomspace(max(start, 1e-9), max(end, start + 1e-9), 200) if log_x
+                else np.linspace(start, max(end, start + 1e-9), 200))
         panel_log = all(row[y_key] >= 0 for traces in methods.values() for trace in traces for row in trace)
         for method, traces in methods.items():
             curves = np.array([best_so_far(trace, x_key, y_key, grid) for trace in traces if trace])
@@ -111,10 +113,11 @@ def plot_panels(path: Path, panels: dict[str, dict[str, list[Sequence[dict[str, 
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=8, frameon=False)
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4 if cols == 1 else 7), fontsize=8,
+                   frameon=False)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=80)
+    fig.tight_layout(rect=(0, 0.12 if cols == 1 else 0.07, 1, 1))
+    fig.savefig(path, dpi=64)
     plt.close(fig)
     return path

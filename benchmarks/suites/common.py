@@ -51,6 +51,8 @@ class Collected:
 
 def progress_bar(enabled: bool):
     """A rich progress bar on stderr (a silent stand-in when disabled or rich is missing)."""
+    if enabled and not sys.stderr.isatty():
+        return _Lines()
     if enabled:
         try:
             from rich.console import Console
@@ -61,6 +63,30 @@ def progress_bar(enabled: bool):
         except ImportError:
             pass
     return _Silent()
+
+
+class _Lines:
+    """Progress as one line per finished step, for logs (no terminal to redraw a bar in)."""
+
+    def __init__(self):
+        self.done, self.total, self.description = 0, 0, ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        self.total = total
+        return 0
+
+    def update(self, task: int, description: str = "", **kwargs: Any) -> None:
+        self.description = description or self.description
+
+    def advance(self, task: int, advance: int = 1) -> None:
+        self.done += advance
+        print(f"[{self.done}/{self.total}] {self.description}", file=sys.stderr, flush=True)
 
 
 class _Silent:

@@ -62,8 +62,9 @@ def summarise(collected: Collected) -> list[dict[str, Any]]:
     return summary
 
 
+# no wall-clock column in the CSV: the same seeds must give the same bytes (wall time is in the JSON and Markdown)
 SUMMARY_COLUMNS = ["problem", "method", "workers", "seeds", "median_best", "best [q25, q75]", "target", "reached",
-                   "median_time_to_target", "median_trials", "median_epochs", "median_sim_time", "median_wall_s"]
+                   "median_time_to_target", "median_trials", "median_epochs", "median_sim_time"]
 TABLE_COLUMNS = ["method", "workers", "best [q25, q75]", "reached", "median_time_to_target", "median_trials",
                  "median_epochs", "median_wall_s"]
 
@@ -87,6 +88,14 @@ def run(options: Options) -> dict[str, Any]:
     plot = plot_panels(options.out / "schedulers_time.png", panels, x_key="sim_time", y_key="best",
                        xlabel="simulated wall time (s)", ylabel="best validation error", log_x=True,
                        title="Schedulers: best error vs simulated time (median, quartile band)")
+    asha_panels = {title: {m: t for m, t in methods.items() if m in ("fifo", "asha", "hyperband")}
+                   for title, methods in panels.items()}
+    plots = [plot]
+    if any(len(methods) > 1 for methods in asha_panels.values()):
+        plots.append(plot_panels(
+            options.out / "schedulers_asha.png", asha_panels, x_key="sim_time", y_key="best",
+            xlabel="simulated wall time (s)", ylabel="best validation error", log_x=True,
+            title="ASHA vs synchronous HyperBand vs random search (fifo)"))
     tables = []
     for problem in problems:
         rows = [s for s in summary if s["problem"] == problem]
@@ -100,7 +109,8 @@ def run(options: Options) -> dict[str, Any]:
         "`reached`: seeds that got within 0.5 points of the table's best error, and the median simulated time "
         "they needed; `median_wall_s`: real seconds per run on this machine.\n\n"
         + "\n\n".join(tables) + f"\n{skipped_note(collected)}\n![schedulers](schedulers_time.png)\n"
+        + ("\n![ASHA vs HyperBand vs random](schedulers_asha.png)\n" if len(plots) > 1 else "")
     )
     settings = {"budget": budget, "seeds": options.seeds, "workers": workers, "problems": problems,
                 "methods": methods, "horizon_trainings": HORIZON_TRAININGS}
-    return write_outputs("schedulers", options, collected, summary, SUMMARY_COLUMNS, markdown, [plot], settings)
+    return write_outputs("schedulers", options, collected, summary, SUMMARY_COLUMNS, markdown, plots, settings)

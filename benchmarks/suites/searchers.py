@@ -48,7 +48,7 @@ def run(options: Options) -> dict[str, Any]:
         title = f"{problem} (regret)" if optimum is not None else f"{problem} (best value)"
         panels.setdefault(title, {})[method] = [r.trace for r in results]
     plot = plot_panels(options.out / "searchers_regret.png", panels, x_key="evaluation", y_key="regret",
-                       xlabel="evaluations", ylabel="simple regret", title="Searchers: best so far vs evaluations")
+                       xlabel="evaluations", ylabel="regret (or best value)", title="Searchers: best so far vs evaluations")
     markdown = (
         f"### Searchers: simple regret after {budget} evaluations\n\n"
         f"Median [25th, 75th percentile] over {options.seeds} seeds, {', '.join(map(str, workers))} worker(s). "
