@@ -52,10 +52,15 @@ def tune_reporting(config: dict[str, Any]) -> None:
         tune.report({"loss": config["x"] + 1.0 / (step + 1), "t": time.time()})
 
 
-class Asktell:
-    """The scenarios through `hpo_ray.run`; returns the `t` stamp of every recorded result."""
+def _space(uniform: Callable, reports: int | None) -> dict[str, Any]:
+    space: dict[str, Any] = {"x": uniform(0, 1)}
+    if reports is not None:
+        space["reports"] = reports
+    return space
 
-    name = "asktell"
+
+class Asktell:
+    """The scenarios through `hpo_ray.run`; returns, per trial, the `t` stamp of every recorded result."""
 
     def __init__(self, folder: str):
         self.folder = folder
@@ -66,19 +71,14 @@ class Asktell:
         import hpo_ray
         from hpo_core.schedulers import AsyncHyperBandScheduler
 
-        space: dict[str, Any] = {"x": hpo_core.uniform(0, 1)}
-        if reports is not None:
-            space["reports"] = reports
         scheduler = AsyncHyperBandScheduler(max_t=REPORTS, grace_period=1, reduction_factor=4) if asha else None
-        analysis = hpo_ray.run(trainable, space, num_samples=n, metric="loss", mode="min", scheduler=scheduler,
+        analysis = hpo_ray.run(trainable, _space(hpo_core.uniform, reports), num_samples=n, metric="loss", mode="min", scheduler=scheduler,
                                seed=0, verbose=0, storage_path=self.folder)
         return [[r["t"] for r in t.results] for t in analysis.trials]
 
 
 class RayTune:
     """The same scenarios through `ray.tune.run`, tuned: reused actors, loggers off, quiet."""
-
-    name = "Ray Tune"
 
     def __init__(self, folder: str):
         self.folder = folder
@@ -94,11 +94,8 @@ class RayTune:
             def on_trial_result(self, iteration, trials, trial, result, **info):
                 stamps.setdefault(trial.trial_id, []).append(result["t"])
 
-        space: dict[str, Any] = {"x": tune.uniform(0, 1)}
-        if reports is not None:
-            space["reports"] = reports
         scheduler = ASHAScheduler(max_t=REPORTS, grace_period=1, reduction_factor=4) if asha else None
-        tune.run(trainable, config=space, num_samples=n, metric="loss", mode="min", scheduler=scheduler,
+        tune.run(trainable, config=_space(tune.uniform, reports), num_samples=n, metric="loss", mode="min", scheduler=scheduler,
                  reuse_actors=True, verbose=0, storage_path=self.folder, callbacks=[Stamps()])
         return list(stamps.values())
 
