@@ -11,11 +11,12 @@ from .base import Problem, SingleFidelityProblem, stable_unit
 from .curves import LearningCurveProblem
 from .sklearn_tasks import MixedProblem, SklearnProblem
 from .synthetic import SyntheticProblem
+from .synthetic_curves import SyntheticCurvesProblem
 from .tabular import TABLES, TabularProblem
 from .tabular import available as available_tables
 
 __all__ = ["LearningCurveProblem", "MixedProblem", "Problem", "SingleFidelityProblem", "SklearnProblem",
-           "SyntheticProblem", "TabularProblem", "available_tables", "get_problem", "problem_names", "stable_unit"]
+           "SyntheticCurvesProblem", "SyntheticProblem", "TabularProblem", "available_tables", "get_problem", "problem_names", "stable_unit"]
 
 _FACTORIES: dict[str, Callable[[], Problem]] = {name: (lambda n=name: SyntheticProblem(n)) for name in FUNCTIONS}
 _FACTORIES.update({
@@ -27,6 +28,7 @@ _FACTORIES.update({
     "mixed-wine": lambda: MixedProblem("wine"),
     "mixed-breast_cancer": lambda: MixedProblem("breast_cancer"),
     "mlp-digits": LearningCurveProblem,
+    "curves-hard": SyntheticCurvesProblem,
 })
 _FACTORIES.update({name: (lambda n=name: TabularProblem(n)) for name in TABLES})
 

@@ -30,6 +30,7 @@ class Problem(SimulatedTrainable):
     mode = "min"
     optimum: float | None = None
     max_t = 1
+    mean_epoch_s = 1.0  # simulated seconds of an average report (sets the schedulers suite's time horizon)
 
     def space(self) -> dict[str, Any]:
         raise NotImplementedError

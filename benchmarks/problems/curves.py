@@ -44,6 +44,7 @@ class LearningCurveProblem(Problem):
         self._error = (1.0 - table["val_accuracy"].astype(np.float64)).tolist()
         self._loss = table["val_loss"].astype(np.float64).tolist()
         self._seconds = table["epoch_seconds"].astype(np.float64).tolist()
+        self.mean_epoch_s = float(np.mean(self._seconds))
         epochs = table["val_accuracy"].shape[1]
         self.max_t = epochs if max_t is None else int(max_t)
         if not 1 <= self.max_t <= epochs:

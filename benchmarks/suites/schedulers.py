@@ -12,28 +12,24 @@ import math
 import sys
 from typing import Any
 
-import numpy as np
-
 from .. import methods as registry
 from ..problems import Problem
 from ..report import markdown_table, median_iqr, plot_panels, quartiles
 from .common import Collected, Options, collect, skipped_note, write_outputs
 
-PROBLEMS = ["mlp-digits"]
+PROBLEMS = ["curves-hard", "mlp-digits"]
 METHODS = list(registry.SCHEDULERS)
 WORKERS = [32]
-BUDGET = 1000
+BUDGET = 2000
 HORIZON_TRAININGS = 10  # the horizon is this many full trainings of an average config, back to back
 
 
 def horizon(problem: Problem) -> float:
-    seconds = getattr(problem, "_seconds", None)
-    mean_epoch = float(np.mean(seconds)) if seconds else 1.0
-    return HORIZON_TRAININGS * problem.max_t * mean_epoch
+    return HORIZON_TRAININGS * problem.max_t * problem.mean_epoch_s
 
 
 def target(problem: Problem) -> float:
-    """The error to reach: within 0.5 points of the best error anywhere in the table."""
+    """The error to reach: within 0.5 points of the best error the problem allows."""
     return (problem.optimum or 0.0) + 0.005
 
 
@@ -53,7 +49,7 @@ def summarise(collected: Collected) -> list[dict[str, Any]]:
             "median_best": quartiles(r.trace[-1]["best"] for r in results)[0],
             "best [q25, q75]": median_iqr(r.trace[-1]["best"] for r in results),
             "target": goal, "reached": f"{len(finite)}/{len(results)}",
-            "median_time_to_target": quartiles(reach)[0] if len(finite) * 2 > len(results) else math.inf,
+            "median_time_to_target": sorted(reach)[(len(reach) - 1) // 2],  # inf when most seeds missed it
             "median_trials": quartiles(r.trials for r in results)[0],
             "median_epochs": quartiles(r.epochs for r in results)[0],
             "median_sim_time": quartiles(r.sim_time for r in results)[0],
@@ -105,9 +101,12 @@ def run(options: Options) -> dict[str, Any]:
                           f"{horizon(problem_obj):.0f} simulated s)\n\n{markdown_table(rows, TABLE_COLUMNS)}")
     markdown = (
         f"### Schedulers: best validation error vs simulated time\n\n"
-        f"Random configs, up to {budget} trials, {', '.join(map(str, workers))} workers, {options.seeds} seeds; "
-        "`reached`: seeds that got within 0.5 points of the table's best error, and the median simulated time "
-        "they needed; `median_wall_s`: real seconds per run on this machine.\n\n"
+        f"Random configs, up to {budget} trials or the time horizon, {', '.join(map(str, workers))} workers, "
+        f"{options.seeds} seeds. `reached`: seeds that got within 0.5 points of the best error the problem allows; "
+        "`median_time_to_target`: the median simulated seconds that took (inf: most seeds never did); "
+        "`median_wall_s`: real seconds per run on this machine. `curves-hard` is the ASHA paper's regime (good "
+        "configs are rare); on `mlp-digits` (48 configs, 32 workers) the first wave already holds a good config, "
+        "so every method ties.\n\n"
         + "\n\n".join(tables) + f"\n{skipped_note(collected)}\n![schedulers](schedulers_time.png)\n"
         + ("\n![ASHA vs HyperBand vs random](schedulers_asha.png)\n" if len(plots) > 1 else "")
     )
