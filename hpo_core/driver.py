@@ -103,6 +103,8 @@ class Driver:
         self.executor = executor
         self.callbacks = callbacks
         self.iteration = 0
+        self._trial_list = list(experiment.trials.values())  # grows by appending: hooks get it in O(1)
+        self._decisions: list[tuple[str, Decision]] = []
 
     def run(self) -> None:
         exp = self.experiment
@@ -119,12 +121,21 @@ class Driver:
                 for event in self.executor.poll(self.poll_interval):
                     self.iteration += 1
                     self._handle(event)
+                self._apply_decisions()
         finally:
             self.executor.shutdown()
             self.callbacks("on_experiment_end", trials=self._trials())
 
     def _trials(self) -> list:
-        return list(self.experiment.trials.values())
+        return self._trial_list
+
+    def _apply_decisions(self) -> None:
+        """Journal the batch durably (one fsync), then let the trials act on their decisions."""
+        if self._decisions:
+            self.experiment.sync()
+            for trial_id, decision in self._decisions:
+                self.executor.apply(trial_id, decision)
+            self._decisions.clear()
 
     def _fill_slots(self) -> int:
         started = 0
@@ -135,6 +146,8 @@ class Driver:
             self.executor.start(suggestion)
             started += 1
             trial = self.experiment.trials[suggestion.trial_id]
+            if not suggestion.resume:
+                self._trial_list.append(trial)
             self.callbacks("on_trial_start", iteration=self.iteration, trials=self._trials(), trial=trial)
         return started
 
@@ -146,7 +159,7 @@ class Driver:
             try:
                 decision = exp.tell(event.trial_id, event.metrics, checkpoint=event.checkpoint)
             except AsktellError as error:  # a bad result fails its trial, never the experiment
-                self.executor.apply(event.trial_id, Decision.STOP)
+                self._decisions.append((event.trial_id, Decision.STOP))
                 self._fail(trial, f"{type(error).__name__}: {error}")
                 return
             if len(trial.results) > recorded:  # not a re-made report of a resumed trial
@@ -155,7 +168,7 @@ class Driver:
             if event.checkpoint is not None:
                 self.callbacks("on_checkpoint", iteration=self.iteration, trials=self._trials(), trial=trial,
                                checkpoint=event.checkpoint)
-            self.executor.apply(event.trial_id, decision)
+            self._decisions.append((event.trial_id, decision))
             if trial.status is TrialStatus.TERMINATED:
                 self.callbacks("on_trial_complete", iteration=self.iteration, trials=self._trials(), trial=trial)
         elif isinstance(event, Completed):

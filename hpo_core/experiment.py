@@ -322,6 +322,9 @@ class Experiment:
             self._terminate_paused()
         return self._no_more_new and not self._live
 
+    def sync(self) -> None:
+        """Make the recorded state durable; nothing to do in memory (a journaling experiment fsyncs here)."""
+
     def running_trials(self) -> list[Trial]:
         return [t for t in self._live.values() if t.status is TrialStatus.RUNNING]
 

@@ -6,6 +6,14 @@ import os
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def experiment_folders_in_tmp(tmp_path, monkeypatch):
+    """Every run() of a test writes its experiment folder under the test's tmp_path (never ~/hpo_results), and
+    journals without fsync (tests kill processes, not machines); tests of durability set their own values."""
+    monkeypatch.setenv("ASKTELL_STORAGE_PATH", str(tmp_path / "hpo_results"))
+    monkeypatch.setenv("ASKTELL_JOURNAL_FSYNC", "0")
+
+
 @pytest.fixture(scope="session")
 def ray_cluster():
     """A local Ray (num_cpus=8, num_gpus=2, no dashboard, token auth off) shared by every Ray test of the session.

@@ -31,13 +31,20 @@ class Journal:
         _cut_torn_tail(path)
         self._handle = open(path, "ab", buffering=0)  # noqa: SIM115 - open for the whole run
         self.records_written = 0
+        self._dirty = False
 
     def write(self, record: dict[str, Any]) -> None:
+        """Append one record: one unbuffered write() of the whole line, so a killed process leaves whole lines."""
         line = (dumps(record) + "\n").encode("utf-8")
-        self._handle.write(line)  # unbuffered: one write() of the whole line
-        if self.fsync:
-            os.fsync(self._handle.fileno())
+        self._handle.write(line)
+        self._dirty = True
         self.records_written += 1
+
+    def sync(self) -> None:
+        """Make the records written so far durable (one fsync for a whole batch of them: group commit)."""
+        if self._dirty and self.fsync:
+            os.fsync(self._handle.fileno())
+        self._dirty = False
 
     def close(self) -> None:
         if not self._handle.closed:

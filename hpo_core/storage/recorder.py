@@ -177,6 +177,11 @@ class RecordingExperiment:
             self._none_asks = 0
         self.journal.write(record)
 
+    def sync(self) -> None:
+        """Make every journaled change durable before the driver acts on it."""
+        if self.journal is not None:
+            self.journal.sync()
+
     def note(self, record: dict[str, Any]) -> None:
         """Journal a record that is no state change of the experiment (header, resume, end)."""
         if not self.replaying:
