@@ -1,9 +1,11 @@
-"""`TuneReportCallback`: report Keras training logs to the running trial (needs `keras`; any Keras 3 backend)."""
+"""`TuneReportCallback`: report Keras training logs to the running trial (needs `keras`; any Keras 3 backend).
+
+keras is imported only when `TuneReportCallback` is first used (`hpo_core` never imports a framework at import time).
+"""
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-import keras
 
 from ..errors import AsktellTypeError, AsktellValueError
 from ..session import report
@@ -11,8 +13,8 @@ from ..session import report
 _HOOKS = ("epoch_end", "batch_end", "train_end", "test_end")
 
 
-class TuneReportCallback(keras.callbacks.Callback):
-    """Report Keras `logs` on each of `on` ("epoch_end" by default).
+class _ReportLogs:
+    """The logic of `TuneReportCallback`, mixed into `keras.callbacks.Callback` on first use. Report Keras `logs` on each of `on` ("epoch_end" by default).
 
     `metrics` picks what to report: None reports every log; "accuracy" or ["accuracy", "loss"] report those
     names; {"mean_accuracy": "accuracy"} reports the log `accuracy` as `mean_accuracy`. A STOP from the experiment
@@ -59,3 +61,19 @@ class TuneReportCallback(keras.callbacks.Callback):
 
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         self._report("test_end", logs)
+
+
+@functools.cache
+def _callback_class() -> type:
+    try:
+        import keras
+    except ImportError as exc:
+        raise ImportError('TuneReportCallback needs keras: pip install "asktell[ml]"') from exc
+    return type("TuneReportCallback", (_ReportLogs, keras.callbacks.Callback), {"__doc__": _ReportLogs.__doc__,
+                                                                                "__module__": __name__})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TuneReportCallback":
+        return _callback_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
