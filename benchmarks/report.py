@@ -77,7 +77,11 @@ def plot_panels(path: Path, panels: dict[str, dict[str, list[Sequence[dict[str, 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
+    order = list(dict.fromkeys(method for methods in panels.values() for method in methods))
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colors = {method: palette[i % len(palette)] for i, method in enumerate(order)}  # one colour per method
     count = max(1, len(panels))
     cols = min(count, 3)
     rows = math.ceil(count / cols)
@@ -98,8 +102,8 @@ def plot_panels(path: Path, panels: dict[str, dict[str, list[Sequence[dict[str, 
                 low, mid, high = np.nanpercentile(curves, [25, 50, 75], axis=0)
             if log_y and panel_log:
                 low, mid, high = (np.maximum(a, 1e-9) for a in (low, mid, high))
-            (line,) = ax.plot(grid, mid, label=method, linewidth=1.4)
-            ax.fill_between(grid, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
+            ax.plot(grid, mid, label=method, linewidth=1.4, color=colors[method])
+            ax.fill_between(grid, low, high, color=colors[method], alpha=0.15, linewidth=0)
         ax.set_title(panel, fontsize=9)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
@@ -111,7 +115,8 @@ def plot_panels(path: Path, panels: dict[str, dict[str, list[Sequence[dict[str, 
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[count:]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles = [Line2D([], [], color=colors[method], linewidth=1.4) for method in order]
+    labels = order
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4 if cols == 1 else 7), fontsize=8,
                    frameon=False)
