@@ -11,7 +11,9 @@ against the same library called directly with the same seeds.
 bayes_opt asks cost ~0.3-3 s each on a shared 2-core machine: it runs `--bayes-seeds` seeds (default 1) of
 `--bayes-evals` evaluations (default 50) and a 30-trial overhead run. Its adapter makes the very trials of the
 direct call (same seed, same random draws), which the `same trials as direct` column checks, so one seed shows
-equal quality; the other searchers run `--seeds` (default 5) seeds of 100 evaluations.
+equal quality; the other searchers run `--seeds` (default 3) seeds of 100 evaluations.
+Measured on a shared 2-core machine (load ~15): `--seeds 5` took 34 min wall / 18 min CPU for quality +
+diversity, bayes_opt about half of it; `--only overhead` takes ~5 min. Use `--problems branin` for a quick look.
 """
 from __future__ import annotations
 
@@ -213,7 +215,7 @@ def _bayes_without_liar(fn: TestFunction, n_seeds: int, batch: int, warm: int) -
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.adapters", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5, help="seeds for random/optuna/hyperopt (default 5)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds for random/optuna/hyperopt (default 3)")
     parser.add_argument("--bayes-seeds", type=int, default=1, help="seeds for bayes_opt (default 1)")
     parser.add_argument("--bayes-evals", type=int, default=50, help="evaluations per bayes_opt run (default 50)")
     parser.add_argument("--only", default="overhead,quality,diversity", help="comma-separated parts to run")
