@@ -1,5 +1,5 @@
 """Offline benchmarks for asktell: searchers and schedulers compared on a simulated clock.
 
 Run `python -m benchmarks <suite> [--seeds N --budget B --workers W --out DIR]`; suites are `searchers`,
-`schedulers`, `parallel`, `asha` and `overhead`. Nothing in the library imports this package.
+`schedulers` (with the ASHA-paper plot), `parallel` and `overhead`. Nothing in the library imports this package.
 """
