@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import pickle
 
+import numpy as np
+
 import pytest
 
 from hpo_core import AsktellTypeError, AsktellValueError, BasicVariantGenerator, Decision, Experiment, uniform
@@ -123,3 +125,15 @@ def test_experiment_checks():
     exp = Experiment({"y": uniform(0, 1)}, scheduler=PB2(**KW, hyperparam_bounds={"x": [0, 1]}))
     with pytest.raises(AsktellValueError, match="search space"):
         exp.ask()
+
+
+@pytest.mark.parametrize("reduction_factor", [2, 3, 4, 2.5])
+def test_asha_cutoff_is_numpys_linear_percentile(reduction_factor):
+    from hpo_core.schedulers import AsyncHyperBandScheduler
+
+    rng = np.random.default_rng(int(reduction_factor * 10))
+    scheduler = AsyncHyperBandScheduler(metric="r", mode="max", reduction_factor=reduction_factor)
+    for size in (1, 2, 5, 17):
+        scores = sorted(rng.normal(size=size).tolist())
+        expected = np.percentile(scores, (1 - 1 / reduction_factor) * 100)
+        assert scheduler._cutoff(scores) == pytest.approx(expected)

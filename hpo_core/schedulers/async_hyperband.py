@@ -1,6 +1,7 @@
 """Asynchronous successive halving (ASHA): stop a trial at a rung when it is below the rung's top 1/rf."""
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -58,6 +59,8 @@ class AsyncHyperBandScheduler(TrialScheduler):
         # per bracket: ascending milestones and, per milestone, trial_id -> score recorded there
         self.brackets = [rung_milestones(grace_period, max_t, reduction_factor, s) for s in range(brackets)]
         self.recorded: list[list[dict[str, float]]] = [[{} for _ in rungs] for rungs in self.brackets]
+        # the same scores without NaN, kept sorted, so a cutoff costs O(log n) to find instead of a sort per result
+        self.sorted_scores: list[list[list[float]]] = [[[] for _ in rungs] for rungs in self.brackets]
         self.trial_bracket: dict[str, int] = {}
 
     def on_trial_add(self, trial: Trial) -> None:
@@ -92,16 +95,22 @@ class AsyncHyperBandScheduler(TrialScheduler):
                 if not self.stop_last_trials:
                     break  # promoted here before; a trial that runs on past max_t is not judged again
                 continue
-            cutoff = self._cutoff(rung)
+            ordered = self.sorted_scores[bracket][index]
+            cutoff = self._cutoff(ordered)
             rung[trial_id] = score
+            if not math.isnan(score):
+                bisect.insort(ordered, score)
             return Decision.STOP if cutoff is not None and score < cutoff else Decision.CONTINUE
         return Decision.CONTINUE
 
-    def _cutoff(self, rung: dict[str, float]) -> float | None:
-        values = [v for v in rung.values() if not math.isnan(v)]
-        if not values:
+    def _cutoff(self, ordered: list[float]) -> float | None:
+        """The (1 - 1/rf) quantile of the sorted scores, linearly interpolated (numpy's default percentile)."""
+        if not ordered:
             return None
-        return float(np.percentile(values, (1 - 1 / self.reduction_factor) * 100))
+        position = (1 - 1 / self.reduction_factor) * (len(ordered) - 1)
+        low = math.floor(position)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (position - low) * (ordered[high] - ordered[low])
 
 
 ASHAScheduler = AsyncHyperBandScheduler
