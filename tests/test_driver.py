@@ -213,3 +213,24 @@ def test_callbacks_see_every_transition_in_order():
         ("start", "00001"), ("result", "00001", 1), ("result", "00001", 2), ("complete", "00001"),
         ("end", 2),
     ]
+
+
+def test_a_script_without_main_guard_runs_once(tmp_path):
+    """The chapter's scripts have no `if __name__ == "__main__":`; workers must not re-run them."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from hpo_core import run, uniform, report\n"
+        "print('SCRIPT STARTED', flush=True)\n"
+        "def objective(config):\n"
+        "    for step in range(3):\n"
+        "        report(score=config['w'] * step)\n"
+        "analysis = run(objective, {'w': uniform(0, 1)}, num_samples=4, metric='score', mode='min', verbose=0)\n"
+        "print('TRIALS', len(analysis.trials), flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("SCRIPT STARTED") == 1
+    assert "TRIALS 4" in out.stdout

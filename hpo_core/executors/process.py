@@ -1,9 +1,11 @@
 """`ProcessExecutor`: trials in a pool of reused worker processes; a report waits for its decision over a pipe."""
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
+import sys
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -56,11 +58,29 @@ def _context(start_method: str | None):
     return context
 
 
+@contextlib.contextmanager
+def _main_script_hidden():
+    """Start processes without re-running the user's script in them: the trainable travels by value (cloudpickle),
+    so workers need nothing from `__main__`, and a script without an `if __name__ == "__main__":` guard (as the
+    chapter's examples are) would otherwise start its experiment again in every worker."""
+    main = sys.modules.get("__main__")
+    saved = {key: main.__dict__[key] for key in ("__file__", "__spec__") if main is not None and key in main.__dict__}
+    if main is not None:
+        main.__dict__.pop("__file__", None)
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+
+
 class _Worker:
     def __init__(self, context, payload: bytes):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, payload), daemon=True)
-        self.process.start()
+        with _main_script_hidden():
+            self.process.start()
         child.close()
         self.trial_id: str | None = None
         self.waiting = False  # blocked in report(), waiting for a decision
