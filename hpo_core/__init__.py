@@ -5,7 +5,11 @@ from .callbacks import Callback
 from .driver import run
 from .enums import Decision, TrialStatus
 from .errors import AsktellError, AsktellTypeError, AsktellValueError
+from .executors.process import ProcessExecutor
+from .executors.serial import SerialExecutor
+from .executors.simulated import SimulatedExecutor
 from .experiment import Experiment
+from .loggers import pretty_print
 from .schedulers import FIFOScheduler, TrialScheduler
 from .searchers import FINISHED, BasicVariantGenerator, ConcurrencyLimiter, Repeater, Searcher
 from .session import get_checkpoint, report
@@ -25,20 +29,49 @@ from .space import (
     sample_from,
     uniform,
 )
-from .executors.process import ProcessExecutor
-from .executors.serial import SerialExecutor
-from .executors.simulated import SimulatedExecutor
 from .stoppers import Stopper
 from .suggestion import ResumeRequest, Suggestion
 from .trial import Trial
-from .loggers import pretty_print
 
 __all__ = [
-    "Callback", "pretty_print", "ProcessExecutor", "SerialExecutor", "SimulatedExecutor", "run",
-    "AsktellError", "AsktellTypeError", "AsktellValueError", "BasicVariantGenerator", "ConcurrencyLimiter", "Decision",
-    "Experiment", "Repeater",
-    "ExperimentAnalysis", "FINISHED", "FIFOScheduler", "ResumeRequest", "Searcher", "Space", "Stopper",
-    "Suggestion", "Trial", "TrialScheduler", "TrialStatus", "choice", "get_checkpoint", "grid_search",
-    "lograndint", "loguniform", "qlograndint", "qloguniform", "qrandint", "qrandn", "quniform", "randint",
-    "randn", "report", "sample_from", "uniform",
+    "FINISHED",
+    "AsktellError",
+    "AsktellTypeError",
+    "AsktellValueError",
+    "BasicVariantGenerator",
+    "Callback",
+    "ConcurrencyLimiter",
+    "Decision",
+    "Experiment",
+    "ExperimentAnalysis",
+    "FIFOScheduler",
+    "ProcessExecutor",
+    "Repeater",
+    "ResumeRequest",
+    "Searcher",
+    "SerialExecutor",
+    "SimulatedExecutor",
+    "Space",
+    "Stopper",
+    "Suggestion",
+    "Trial",
+    "TrialScheduler",
+    "TrialStatus",
+    "choice",
+    "get_checkpoint",
+    "grid_search",
+    "lograndint",
+    "loguniform",
+    "pretty_print",
+    "qlograndint",
+    "qloguniform",
+    "qrandint",
+    "qrandn",
+    "quniform",
+    "randint",
+    "randn",
+    "report",
+    "run",
+    "sample_from",
+    "uniform",
 ]

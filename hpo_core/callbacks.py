@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 logger = logging.getLogger("asktell")
 
@@ -53,7 +54,7 @@ class CallbackList:
                 continue
             try:
                 method(**kwargs)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a callback must never stop the experiment
                 text = traceback.format_exc()
                 self.errors.append((type(callback).__name__, hook, text))
                 logger.error("callback %s.%s raised:\n%s", type(callback).__name__, hook, text)

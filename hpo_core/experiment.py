@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -6,7 +6,6 @@ import math
 import pickle
 
 import numpy as np
-
 import pytest
 
 from hpo_core import AsktellTypeError, AsktellValueError, BasicVariantGenerator, Decision, Experiment, uniform

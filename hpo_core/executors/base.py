@@ -1,8 +1,9 @@
 """The executor protocol: start trials, poll their events, apply decisions. Executors know no search logic."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..enums import Decision
 from ..suggestion import Suggestion

@@ -22,7 +22,7 @@ def _worker_main(conn: Connection, payload: bytes) -> None:
     """A worker process: run the trials it is sent, one at a time, until it gets None."""
     try:
         trainable = cloudpickle.loads(payload)
-    except Exception as exc:  # e.g. a module the trainable needs is missing here
+    except Exception as exc:  # noqa: BLE001 - e.g. a module it needs is missing here: fail each trial
         trainable = _raiser(exc)
     while True:
         try:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..enums import Decision
 from ..errors import AsktellTypeError
@@ -38,7 +39,7 @@ def run_trial(
             session.report(returned)
     except TrialStopped as stopped:
         return Outcome(stopped=stopped.decision)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any trainable error fails only its trial
         return Outcome(error=traceback.format_exc())
     finally:
         set_session(None)

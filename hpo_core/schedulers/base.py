@@ -8,16 +8,16 @@ or to restart one from another trial's checkpoint with a new config (PBT), it re
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from ..enums import Decision
 from ..errors import AsktellValueError
-from ..searchers.base import check_mode
+from ..searchers.base import adopt_metric_mode, check_mode
 from ..suggestion import ResumeRequest
 from ..trial import Trial
-
 
 _CONTINUE = Decision.CONTINUE  # a module constant: enum attribute access is slow on Python 3.11
 
@@ -38,15 +38,7 @@ class TrialScheduler:
 
     def set_search_properties(self, metric: str | None, mode: str | None) -> None:
         """Fill metric/mode from the experiment; refuse a conflicting value or a missing one when required."""
-        check_mode(mode)
-        for name, given in (("metric", metric), ("mode", mode)):
-            own = getattr(self, name)
-            if own is not None and given is not None and own != given:
-                raise AsktellValueError(
-                    f"{type(self).__name__} has {name}={own!r} but run()/Experiment got {name}={given!r}"
-                )
-            if own is None:
-                setattr(self, name, given)
+        adopt_metric_mode(self, metric, mode)
         if self.requires_metric and (self.metric is None or self.mode is None):
             raise AsktellValueError(
                 f"{type(self).__name__} needs `metric` and `mode`; got metric={self.metric!r}, mode={self.mode!r}"

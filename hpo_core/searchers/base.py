@@ -39,6 +39,20 @@ def check_mode(mode: Any, parameter: str = "mode") -> None:
         raise AsktellValueError(f"`{parameter}` must be 'min' or 'max', but got {mode!r}")
 
 
+def adopt_metric_mode(owner: Any, metric: Any, mode: Any) -> None:
+    """Fill `owner.metric`/`owner.mode` from the experiment where the constructor left them out; refuse a
+    value that conflicts with the one the owner (a searcher or scheduler) was constructed with."""
+    check_mode(mode)
+    for name, given in (("metric", metric), ("mode", mode)):
+        own = getattr(owner, name)
+        if own is not None and given is not None and own != given:
+            raise AsktellValueError(
+                f"{type(owner).__name__} has {name}={own!r} but run()/Experiment got {name}={given!r}"
+            )
+        if own is None:
+            setattr(owner, name, given)
+
+
 class Searcher:
     """Proposes configs. `suggest` returns a resolved config, None (nothing now) or `FINISHED`.
 
@@ -58,15 +72,7 @@ class Searcher:
     # --- set up by the experiment -------------------------------------------------------------------------
     def set_search_properties(self, metric: str | None, mode: str | None, space: Space) -> None:
         """Fill metric/mode when the constructor left them out; refuse a conflict; take the search space."""
-        check_mode(mode)
-        for name, given in (("metric", metric), ("mode", mode)):
-            own = getattr(self, name)
-            if own is not None and given is not None and own != given:
-                raise AsktellValueError(
-                    f"{type(self).__name__} has {name}={own!r} but the experiment was given {name}={given!r}"
-                )
-            if own is None:
-                setattr(self, name, given)
+        adopt_metric_mode(self, metric, mode)
         self.space = space
         self._setup(space)
 

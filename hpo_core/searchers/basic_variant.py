@@ -1,7 +1,8 @@
 """Random and grid search with Ray Tune's semantics: every grid point once per sample, random domains drawn anew."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -89,4 +90,4 @@ def _flatten_point(point: dict[str, Any]) -> dict[str, Any]:
     return dict(iter_leaves(point))
 
 
-__all__ = ["BasicVariantGenerator", "FINISHED", "SEP"]
+__all__ = ["FINISHED", "SEP", "BasicVariantGenerator"]

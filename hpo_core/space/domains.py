@@ -3,9 +3,10 @@ to and from the unit interval (for adapters and Gaussian processes)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from statistics import NormalDist
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,7 @@ class Integer(Domain):
         else:  # upper inclusive for the quantized forms
             _check_order(name, lower, upper, strict=False)
             glo, ghi = _grid_bounds(name, lower, upper, q)
-            lo, hi = int(round(glo)), int(round(ghi))
+            lo, hi = round(glo), round(ghi)
         if log and lo <= 0:
             raise AsktellValueError(f"{name}: a log domain needs `lower > 0`, but got lower={lower}")
         self.lower, self.upper, self.log, self.q = int(lower), int(upper), bool(log), None if q is None else int(q)

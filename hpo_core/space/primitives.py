@@ -1,7 +1,8 @@
 """The space primitives users type, with Ray Tune 2.60 semantics (names and bounds as in `ray.tune`)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .domains import Categorical, Float, Function, Grid, Integer, Normal
 
