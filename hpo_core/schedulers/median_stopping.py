@@ -1,6 +1,8 @@
 """Median stopping rule: stop a trial whose best result is worse than the median of the others' running means."""
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,7 +35,7 @@ class MedianStoppingRule(TrialScheduler):
         check_number("MedianStoppingRule", "min_time_slice", min_time_slice, minimum=0)
         self.grace_period, self.min_samples_required = grace_period, min_samples_required
         self.min_time_slice, self.hard_stop = min_time_slice, bool(hard_stop)
-        self.history: dict[str, list[tuple[float, float]]] = {}  # trial_id -> [(time, score)]
+        self.history: dict[str, _History] = {}
         self.last_pause: dict[str, float] = {}
         self.paused: list[str] = []  # in the order they were paused
         self.no_more_trials = False
@@ -43,17 +45,17 @@ class MedianStoppingRule(TrialScheduler):
         if trial_id in self.paused:
             self.paused.remove(trial_id)
         now = self._time(result)
-        self.history.setdefault(trial_id, []).append((now, self._score(result)))
+        history = self.history.setdefault(trial_id, _History())
+        history.add(now, self._score(result))
         if now < self.grace_period:
             return Decision.CONTINUE
-        others = [other for other, seen in self.history.items() if other != trial_id and seen[-1][0] >= now]
+        others = [seen for other, seen in self.history.items() if other != trial_id and seen.times[-1] >= now]
         if len(others) < self.min_samples_required:
             if self.paused and now - self.last_pause.get(trial_id, 0.0) > self.min_time_slice:
                 return self._pause(trial_id, now)
             return Decision.CONTINUE
-        median = float(np.median([self._running_mean(other, now) for other in others]))
-        best = max(score for _, score in self.history[trial_id])
-        if best < median and now > self.grace_period:
+        median = float(np.median([other.mean_between(self.grace_period, now) for other in others]))
+        if history.best < median and now > self.grace_period:
             return Decision.STOP if self.hard_stop else self._pause(trial_id, now)
         return Decision.CONTINUE
 
@@ -61,10 +63,10 @@ class MedianStoppingRule(TrialScheduler):
         self._forget_pause(trial.trial_id)
         if not result or self.metric not in result or self.time_attr not in result:
             return
-        seen = self.history.setdefault(trial.trial_id, [])
-        point = (self._time(result), self._score(result))
-        if not seen or seen[-1][0] != point[0]:  # the experiment hands over the last result told again
-            seen.append(point)
+        seen = self.history.setdefault(trial.trial_id, _History())
+        now = self._time(result)
+        if not seen.times or seen.times[-1] != now:  # the experiment hands over the last result told again
+            seen.add(now, self._score(result))
 
     def on_trial_remove(self, trial: Trial) -> None:
         self._forget_pause(trial.trial_id)
@@ -91,6 +93,24 @@ class MedianStoppingRule(TrialScheduler):
         if trial_id in self.paused:
             self.paused.remove(trial_id)
 
-    def _running_mean(self, trial_id: str, now: float) -> float:
-        scores = [score for t, score in self.history[trial_id] if self.grace_period <= t <= now]
-        return float(np.mean(scores)) if scores else float("nan")
+
+
+class _History:
+    """One trial's (time, score) results with prefix sums: the mean over a time window in O(log n)."""
+
+    __slots__ = ("best", "sums", "times")
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.sums: list[float] = [0.0]
+        self.best = -math.inf
+
+    def add(self, time: float, score: float) -> None:
+        self.times.append(time)
+        self.sums.append(self.sums[-1] + score)
+        if not score <= self.best:  # NaN makes the best NaN, as max() over the scores did
+            self.best = score
+
+    def mean_between(self, start: float, end: float) -> float:
+        low, high = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, end)
+        return (self.sums[high] - self.sums[low]) / (high - low) if high > low else math.nan
