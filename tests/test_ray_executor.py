@@ -273,7 +273,10 @@ def _pbt_trial(config):
 def test_pbt_exploit_restores_the_donors_checkpoint_on_ray(ray_cluster, tmp_path):
     from hpo_core.schedulers import PopulationBasedTraining
 
-    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=4,
+    # synch: the population perturbs in lockstep, so a donor is never already at the last step when it is copied
+    # (asynchronously, a donor that ran ahead to step 24 leaves its copy nothing to report, which is correct PBT
+    # but makes "some result came from a donor's state" depend on the machine's load)
+    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=4, synch=True,
                                   hyperparam_mutations={"lr": [0.1, 1.0, 2.0, 4.0]}, quantile_fraction=0.25)
     analysis = hpo_ray.run(_pbt_trial, {"lr": hpo_core.grid_search([0.1, 0.2, 3.0, 4.0])}, metric="score",
                            mode="max", scheduler=pbt, seed=1, executor=RayExecutor(max_report_lag=1),
@@ -281,7 +284,7 @@ def test_pbt_exploit_restores_the_donors_checkpoint_on_ray(ray_cluster, tmp_path
     exploited = [t for t in analysis.trials if t.exploits]
     assert exploited  # the weakest trials copied a stronger one
     restored_any = False
-    for trial in exploited:  # (an exploit at the last step has no result after it)
+    for trial in exploited:
         donors = {e["donor"] for e in trial.exploits}
         restored = {r["restored_from"] for r in trial.results} - {trial.trial_id}
         assert restored <= donors  # what the trainable restored is a donor's checkpoint
