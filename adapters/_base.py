@@ -169,11 +169,17 @@ class LibrarySearcher(Searcher):
 
     def on_trial_complete(self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False,
                           pruned: bool = False) -> None:
-        if self._lib is None or trial_id not in self._lib["live"]:
+        if self._lib is None:
             return
         values = None if error else self.values_of(result)
+        failed = self._lib.setdefault("failed", {})
+        if trial_id not in self._lib["live"]:
+            if trial_id in failed and values is not None:  # a failed trial run again (resume="ERRORED") succeeded
+                self._tell_rerun(trial_id, failed.pop(trial_id), values, pruned)
+            return
         if values is None:
             self._tell_failed(trial_id)
+            failed[trial_id] = self._lib["live"][trial_id]
         else:
             self._tell(trial_id, values, pruned)
         self._lib["live"].pop(trial_id, None)
@@ -215,6 +221,11 @@ class LibrarySearcher(Searcher):
 
     def _tell_failed(self, trial_id: str) -> None:
         raise NotImplementedError
+
+    def _tell_rerun(self, trial_id: str, entry: Any, values: list[float], pruned: bool) -> None:
+        """A trial told failed earlier finished when run again: by default its library entry is told again."""
+        self._lib["live"][trial_id] = entry
+        self._tell(trial_id, values, pruned)
 
     # --- state ------------------------------------------------------------------------------------------------------
     def save(self) -> dict[str, Any]:

@@ -183,6 +183,18 @@ class OptunaSearch(LibrarySearcher):
         self._lib.setdefault("latest", {}).pop(trial_id, None)
         self._lib["study"].tell(self._lib["live"][trial_id], state=self.lib.trial.TrialState.FAIL)
 
+    def _tell_rerun(self, trial_id: str, entry: Any, values: list[float], pruned: bool) -> None:
+        """optuna's failed trial is final: the rerun's result joins the study as a new trial with the same params."""
+        step, _ = self._lib.setdefault("latest", {}).pop(trial_id, (1, None))
+        states = self.lib.trial.TrialState
+        if pruned and len(self.metrics) == 1:
+            done = self.lib.trial.create_trial(params=entry.params, distributions=entry.distributions,
+                                               intermediate_values={step: values[0]}, state=states.PRUNED)
+        else:
+            done = self.lib.trial.create_trial(params=entry.params, distributions=entry.distributions,
+                                               values=values)
+        self._lib["study"].add_trial(done)
+
     @property
     def study(self) -> Any:
         """The optuna `Study` (None before the first suggestion)."""

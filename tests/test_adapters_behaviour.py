@@ -13,7 +13,19 @@ from hpo_adapters.bayesopt import BayesOptSearch
 from hpo_adapters.hyperopt import HyperOptSearch
 from hpo_adapters.optuna import OptunaSearch
 
-from hpo_core import AsktellValueError, Decision, Experiment, TrialScheduler, choice, randint, uniform
+import hpo_core
+from hpo_core import (
+    AsktellValueError,
+    Decision,
+    Experiment,
+    SerialExecutor,
+    TrialScheduler,
+    TrialStatus,
+    choice,
+    randint,
+    report,
+    uniform,
+)
 
 MAKERS = {
     "optuna": lambda **kw: OptunaSearch(**kw),
@@ -231,3 +243,39 @@ def test_bayesopt_typed_int_and_categorical_parameters_in_gp_asks():
     assert all(type(c["n"]) is int and c["n"] in range(6) and c["c"] in ("p", "q") for c in seen)
     kinds = {type(p).__name__ for p in searcher.optimizer.space._params_config.values()}
     assert kinds == {"IntParameter", "CategoricalParameter"}
+
+
+def _told_losses(name, searcher):
+    """The loss values the library has learned, sorted."""
+    if name == "optuna":
+        return sorted(t.value for t in searcher.study.trials if t.state is optuna.trial.TrialState.COMPLETE)
+    if name == "hyperopt":
+        return sorted(loss for loss in searcher.trials.losses() if loss is not None)
+    return sorted(-searcher.optimizer.space.target)
+
+
+@pytest.mark.parametrize("name", NAMES_SLOW_BAYES)
+def test_resume_errored_reruns_failed_trials_and_the_library_learns_their_results(name, tmp_path):
+    flag = tmp_path / "fail"
+    flag.write_text("1")
+
+    def flaky(config):
+        report(loss=config["a"])
+        if flag.exists() and config["a"] > 0.5:
+            raise RuntimeError("flaky")
+        report(loss=config["a"] / 2)
+
+    def go(searcher, **kwargs):
+        return hpo_core.run(flaky, {"a": uniform(0, 1)}, search_alg=searcher, num_samples=8, metric="loss",
+                            mode="min", seed=5, executor=SerialExecutor(), storage_path=tmp_path, name=name,
+                            verbose=0, raise_on_failed_trial=False, **kwargs)
+
+    first = go(MAKERS[name]())
+    failed = {t.trial_id: t.config for t in first.trials if t.status is TrialStatus.ERROR}
+    assert failed
+    flag.unlink()
+    searcher = MAKERS[name]()
+    again = go(searcher, resume="ERRORED")
+    assert {t.trial_id: t.config for t in again.trials if t.trial_id in failed} == failed  # same configs rerun
+    assert all(t.status is TrialStatus.TERMINATED for t in again.trials)
+    assert _told_losses(name, searcher) == pytest.approx(sorted(t.last_result["loss"] for t in again.trials))
