@@ -160,3 +160,24 @@ def test_name_must_be_one_folder(tmp_path):
     with pytest.raises(AsktellValueError, match="resume"):
         hpo_core.run(_trainable, SPACE, storage_path=tmp_path, name="x", resume="sometimes",
                      executor=SerialExecutor(), verbose=0)
+
+
+def _population_member(config):
+    state = hpo_core.get_checkpoint() or {"step": 0, "score": 0.0}
+    while state["step"] < 12:
+        state = {"step": state["step"] + 1, "score": state["score"] + config["lr"]}
+        report({"score": state["score"]}, checkpoint=state)
+
+
+def test_pbt_exploits_are_read_back_from_the_folder(tmp_path):
+    from hpo_core.schedulers import PopulationBasedTraining
+
+    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=3,
+                                  hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]})
+    done = hpo_core.run(_population_member, {"lr": hpo_core.grid_search([0.1, 0.5, 1.0, 2.0])}, metric="score",
+                        mode="max", scheduler=pbt, executor=SerialExecutor(), storage_path=tmp_path, name="pbt",
+                        verbose=0, seed=2)
+    exploits = {t.trial_id: t.exploits for t in done.trials}
+    assert any(exploits.values())
+    loaded = ExperimentAnalysis(str(tmp_path / "pbt"))
+    assert {t.trial_id: t.exploits for t in loaded.trials} == exploits

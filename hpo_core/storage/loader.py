@@ -63,6 +63,8 @@ def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
                 trial.path = os.path.join(path, record.get("dir", record["id"]))
             trial.config = record["cfg"]
             trial.status = TrialStatus.RUNNING
+            if "ex" in record:
+                trial.exploits.append(record["ex"])
         elif event == "tell" and trial is not None and not record.get("drop"):
             result = dict(record["r"])
             result["config"] = trial.config

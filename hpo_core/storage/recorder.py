@@ -53,6 +53,7 @@ class RecordingExperiment:
         self._dirs: dict[str, str] = {}
         self._params: dict[str, str] = {}
         self._checkpoint_file: dict[str, str] = {}
+        self._exploits: dict[str, int] = {}  # exploits journaled per trial (PBT), for readers of the folder
         self._none_asks = 0
         self.files = Appender()  # params.json and error.txt: derived data, written off the driver thread
         self.last_changes: dict[str, str] = {}
@@ -94,6 +95,9 @@ class RecordingExperiment:
             record["dir"] = self._dirs[trial.trial_id]
         else:
             record["re"] = 1
+            if len(trial.exploits) > self._exploits.get(trial.trial_id, 0):
+                self._exploits[trial.trial_id] = len(trial.exploits)
+                record["ex"] = trial.exploits[-1]
         if changes:
             record["st"] = changes
         self._write(record)
