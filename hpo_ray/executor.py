@@ -72,6 +72,8 @@ class RayExecutor(Executor):
     * `batch_wait_s`: after a first report, how long a batch waits for more (or for the trial to end).
     * `stop_grace_s`: how long a STOP/PAUSE waits for the trainable to reach its next report before its actor is
       killed to free the resources.
+    * `unfit_timeout_s`: when the cluster later loses every node that can hold a trial, how long trials wait for
+      one to come back (an autoscaler may add it) before the run fails with the nodes' resources; None: forever.
     * `init_kwargs`: extra `ray.init` arguments (e.g. `num_cpus` for a local instance).
     """
 
@@ -86,12 +88,14 @@ class RayExecutor(Executor):
         max_report_lag: int = 64,
         batch_wait_s: float = 0.002,
         stop_grace_s: float = 10.0,
+        unfit_timeout_s: float | None = 60.0,
         init_kwargs: dict[str, Any] | None = None,
     ):
         TrialResources.parse(resources_per_trial)  # bad input fails here, where it enters
         _check_int("max_concurrent_trials", max_concurrent_trials, allow_none=True)
         _check_int("max_report_lag", max_report_lag)
-        for name, value in (("batch_wait_s", batch_wait_s), ("stop_grace_s", stop_grace_s)):
+        waits = (("batch_wait_s", batch_wait_s), ("stop_grace_s", stop_grace_s))
+        for name, value in waits + ((("unfit_timeout_s", unfit_timeout_s),) if unfit_timeout_s is not None else ()):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise AsktellValueError(f"`{name}` must be a number >= 0, but got {value!r}")
         if init_kwargs is not None and not isinstance(init_kwargs, dict):
@@ -104,6 +108,7 @@ class RayExecutor(Executor):
         self.max_report_lag = max_report_lag
         self.batch_wait_s = float(batch_wait_s)
         self.stop_grace_s = float(stop_grace_s)
+        self.unfit_timeout_s = None if unfit_timeout_s is None else float(unfit_timeout_s)
         self.init_kwargs = dict(init_kwargs or {})
         self.started_ray = False  # True when this executor started the local Ray instance it uses
         self.resources = TrialResources.parse(resources_per_trial)
@@ -116,6 +121,7 @@ class RayExecutor(Executor):
         self._limit = math.inf
         self._capacity = 1  # trials the live nodes hold at once (at most the limit)
         self._capacity_due = 0.0
+        self._unfit_since: float | None = None  # since when no live node can hold a trial
         self._actors: set[_Actor] = set()  # every live actor this executor made
         self._idle: list[_Actor] = []
         self._busy = 0  # runs holding (or queued for) resources, including ones unwinding after STOP/PAUSE
@@ -160,10 +166,21 @@ class RayExecutor(Executor):
 
     def _refresh_capacity(self, nodes: list[dict[str, float]]) -> None:
         capacity = self.resources.capacity(nodes)
+        self._check_still_fits(nodes, capacity)
         if capacity == math.inf:  # the trial asks for nothing: one per CPU
             capacity = sum(node.get("CPU", 0.0) for node in nodes)
         self._capacity = int(max(1, min(self._limit, capacity)))
-        self._capacity_due = time.monotonic() + 5.0
+        self._capacity_due = time.monotonic() + (1.0 if self._unfit_since is not None else 5.0)
+
+    def _check_still_fits(self, nodes: list[dict[str, float]], capacity: float) -> None:
+        """Fail the run once no live node has been able to hold a trial for `unfit_timeout_s`."""
+        now = time.monotonic()
+        if capacity >= 1:
+            self._unfit_since = None
+        elif self._unfit_since is None:
+            self._unfit_since = now
+        elif self.unfit_timeout_s is not None and now - self._unfit_since >= self.unfit_timeout_s:
+            self.resources.check_feasible(nodes, waited_s=now - self._unfit_since)
 
     # --- the protocol -----------------------------------------------------------------------------------------
     def free_slots(self) -> int:

@@ -78,17 +78,23 @@ class TrialResources:
         """How many trials fit at once on these nodes (sum over nodes; inf when nothing is requested)."""
         return sum((self.per_node(node) for node in nodes), 0.0)
 
-    def check_feasible(self, nodes: list[Mapping[str, float]]) -> None:
-        """Raise `AsktellValueError` when no node could ever run one trial."""
+    def check_feasible(self, nodes: list[Mapping[str, float]], waited_s: float | None = None) -> None:
+        """Raise `AsktellValueError` when no node could ever run one trial (`waited_s`: for how long the cluster
+        has lacked such a node after losing the ones it had)."""
         if any(self.per_node(node) >= 1 for node in nodes):
             return
         shown = [
             {k: v for k, v in node.items() if not k.startswith("node:") and k != "object_store_memory"}
             for node in nodes
         ]
+        if waited_s is None:
+            outcome = "so no trial could ever start"
+        else:
+            outcome = (f"and has not for {waited_s:.0f} s (the cluster lost the nodes that could), so the waiting "
+                       "trials cannot start")
         raise AsktellValueError(
-            f"resources_per_trial={self.describe()} fits on no node of the Ray cluster, so no trial could ever "
-            f"start; the nodes have {shown}. Ask for less, or add a node that has it."
+            f"resources_per_trial={self.describe()} fits on no node of the Ray cluster, {outcome}; the nodes have "
+            f"{shown}. Ask for less, or add a node that has it."
         )
 
     def describe(self) -> dict[str, float]:

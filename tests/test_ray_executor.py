@@ -108,6 +108,8 @@ def test_resources_translate_to_ray_options():
         RayExecutor(resources_per_trial=[1])
     with pytest.raises(AsktellValueError, match="max_report_lag"):
         RayExecutor(max_report_lag=0)
+    with pytest.raises(AsktellValueError, match="unfit_timeout_s.*-1"):
+        RayExecutor(unfit_timeout_s=-1)
 
 
 # --- reports, decisions, checkpoints ------------------------------------------------------------------------------

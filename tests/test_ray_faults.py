@@ -108,14 +108,19 @@ def test_ctrl_c_in_the_driver_stops_every_trial(ray_cluster, tmp_path):
     assert started and ended == started  # each trainable got STOP at a report and unwound (its `finally` ran)
 
 
-@pytest.mark.slow
-def test_removed_node_mid_trial_is_retried_elsewhere_from_its_checkpoint():
+def _cluster_child(mode: str) -> dict:
+    """Run tests/ray_cluster_child.py in `mode` (its own multi-node cluster) and return the JSON it prints."""
     pytest.importorskip("ray.cluster_utils")
     env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
-    done = subprocess.run([sys.executable, os.path.join(HERE, "ray_cluster_child.py")], capture_output=True,
+    done = subprocess.run([sys.executable, os.path.join(HERE, "ray_cluster_child.py"), mode], capture_output=True,
                           text=True, timeout=400, env=env, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_removed_node_mid_trial_is_retried_elsewhere_from_its_checkpoint():
+    report = _cluster_child("retry")
     removed = report["removed"]
     assert removed is not None
     trials = {t["id"]: t for t in report["trials"]}
@@ -126,3 +131,11 @@ def test_removed_node_mid_trial_is_retried_elsewhere_from_its_checkpoint():
     restarted = [i for i, r in enumerate(victim["restored"]) if r > 0]
     assert restarted and victim["restored"][restarted[0]] >= 3  # from the checkpoint it had when its node went
     assert all(node != removed["node"] for node in victim["nodes"][restarted[0]:])  # on another node
+
+
+@pytest.mark.slow
+def test_a_cluster_that_lost_every_node_able_to_run_a_trial_fails_the_run_after_unfit_timeout():
+    report = _cluster_child("shrink")  # the only node with resource "special" goes; unfit_timeout_s=2
+    assert report["error"] is not None and report["error"].startswith("AsktellValueError")
+    assert "'special': 1" in report["error"] and "has not for" in report["error"]
+    assert report["seconds"] < 120  # it did not wait forever
