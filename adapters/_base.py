@@ -225,7 +225,10 @@ class LibrarySearcher(Searcher):
     def _tell_rerun(self, trial_id: str, entry: Any, values: list[float], pruned: bool) -> None:
         """A trial told failed earlier finished when run again: by default its library entry is told again."""
         self._lib["live"][trial_id] = entry
-        self._tell(trial_id, values, pruned)
+        try:
+            self._tell(trial_id, values, pruned)
+        finally:
+            self._lib["live"].pop(trial_id, None)
 
     # --- state ------------------------------------------------------------------------------------------------------
     def save(self) -> dict[str, Any]:

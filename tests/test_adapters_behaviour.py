@@ -279,3 +279,6 @@ def test_resume_errored_reruns_failed_trials_and_the_library_learns_their_result
     assert {t.trial_id: t.config for t in again.trials if t.trial_id in failed} == failed  # same configs rerun
     assert all(t.status is TrialStatus.TERMINATED for t in again.trials)
     assert _told_losses(name, searcher) == pytest.approx(sorted(t.last_result["loss"] for t in again.trials))
+    rerun = min(failed)
+    searcher.on_trial_complete(rerun, {"loss": 123.0})  # a rerun is learned once, then no longer pending
+    assert _told_losses(name, searcher) == pytest.approx(sorted(t.last_result["loss"] for t in again.trials))
