@@ -117,6 +117,7 @@ class Experiment:
         self._stopped_all = False
         self._started_at: float | None = None
         self._last_tell: dict[str, float] = {}
+        self.status_touched: dict[str, None] | None = None  # a recorder sets {}: ids whose status was set, in order
 
     # --- ask --------------------------------------------------------------------------------------------------
     def ask(self) -> Suggestion | None:
@@ -182,7 +183,7 @@ class Experiment:
         return self._start_again(trial, donor.checkpoint, donor.checkpoint_iteration)
 
     def _start_again(self, trial: Trial, checkpoint: Any, start_iteration: int) -> Suggestion:
-        trial.status = TrialStatus.RUNNING
+        self._set_status(trial, TrialStatus.RUNNING)
         trial.replay_remaining = max(trial.iteration - start_iteration, 0)
         trial.iterations_since_restore = 0
         self._last_tell[trial.trial_id] = self.clock()
@@ -254,7 +255,7 @@ class Experiment:
         if decision is _STOP:
             self._finish(trial, pruned=pruned)
         elif decision is _PAUSE:
-            trial.status = _PAUSED
+            self._set_status(trial, _PAUSED)
         self._end_dropped_trials()
         return decision
 
@@ -271,11 +272,11 @@ class Experiment:
             return
         trial.num_failures += 1
         if self.max_failures == -1 or trial.num_failures <= self.max_failures:
-            trial.status = TrialStatus.PENDING
+            self._set_status(trial, TrialStatus.PENDING)
             trial.error = str(error)
             self._retry.append(trial_id)
             return
-        trial.status = TrialStatus.ERROR
+        self._set_status(trial, TrialStatus.ERROR)
         trial.error = str(error)
         self._live.pop(trial_id, None)
         self.scheduler.on_trial_error(trial)
@@ -292,12 +293,12 @@ class Experiment:
             trial.num_failures = 0
             trial.error = None
             self._live[trial_id] = trial
-        trial.status = TrialStatus.PENDING
+        self._set_status(trial, TrialStatus.PENDING)
         if trial_id not in self._retry:
             self._retry.append(trial_id)
 
     def _finish(self, trial: Trial, *, pruned: bool) -> None:
-        trial.status = _TERMINATED
+        self._set_status(trial, _TERMINATED)
         self._live.pop(trial.trial_id, None)
         last = trial.last_result
         if last:
@@ -305,6 +306,11 @@ class Experiment:
         self.scheduler.on_trial_complete(trial, last or None)
         self.searcher.on_trial_complete(trial.trial_id, last or None, pruned=pruned)
         self._end_dropped_trials()
+
+    def _set_status(self, trial: Trial, status: TrialStatus) -> None:
+        trial.status = status
+        if self.status_touched is not None:
+            self.status_touched[trial.trial_id] = None
 
     def _end_dropped_trials(self) -> None:
         """Finish the paused trials the scheduler dropped (synchronous HyperBand's losers)."""

@@ -181,3 +181,46 @@ def test_pbt_exploits_are_read_back_from_the_folder(tmp_path):
     assert any(exploits.values())
     loaded = ExperimentAnalysis(str(tmp_path / "pbt"))
     assert {t.trial_id: t.exploits for t in loaded.trials} == exploits
+
+
+class StatusesOnDisk(Callback):
+    """At every result, the statuses read back from the folder next to the live ones."""
+
+    def __init__(self, folder):
+        self.folder, self.seen = folder, []
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        on_disk = {t.trial_id: t.status for t in load_experiment(self.folder).trials}
+        self.seen.append((on_disk, {t.trial_id: t.status for t in trials}))
+
+    def on_experiment_end(self, trials, **info):
+        self.on_trial_result(None, trials, None, None)
+
+
+class StopAllAfter(hpo_core.Stopper):
+    """Ends the whole experiment after `results` results (paused trials end with it, all in one record)."""
+
+    def __init__(self, results):
+        self.left = results
+
+    def __call__(self, trial_id, result):
+        self.left -= 1
+        return False
+
+    def stop_all(self):
+        return self.left <= 0
+
+
+def test_statuses_read_from_the_folder_follow_pauses_and_stops_of_hyperband(tmp_path):
+    from hpo_core.schedulers import HyperBandScheduler
+
+    watcher = StatusesOnDisk(tmp_path / "hb")
+    hpo_core.run(_trainable, SPACE, num_samples=9, metric="loss", mode="min", executor=SerialExecutor(),
+                 scheduler=HyperBandScheduler(time_attr="training_iteration", max_t=4, reduction_factor=2),
+                 stop=StopAllAfter(17), storage_path=tmp_path, name="hb", verbose=0, seed=3, callbacks=[watcher])
+    statuses = {s for _, live in watcher.seen for s in live.values()}
+    assert {TrialStatus.PAUSED, TrialStatus.TERMINATED} <= statuses
+    changes = [r["st"] for r in read_records(str(tmp_path / "hb" / "journal.jsonl")) if "st" in r]
+    assert max(len(c) for c in changes) >= 2  # one call ended several trials
+    for on_disk, live in watcher.seen:
+        assert on_disk == live
