@@ -94,8 +94,10 @@ class RayExecutor(Executor):
         TrialResources.parse(resources_per_trial)  # bad input fails here, where it enters
         _check_int("max_concurrent_trials", max_concurrent_trials, allow_none=True)
         _check_int("max_report_lag", max_report_lag)
-        waits = (("batch_wait_s", batch_wait_s), ("stop_grace_s", stop_grace_s))
-        for name, value in waits + ((("unfit_timeout_s", unfit_timeout_s),) if unfit_timeout_s is not None else ()):
+        seconds = {"batch_wait_s": batch_wait_s, "stop_grace_s": stop_grace_s}
+        if unfit_timeout_s is not None:  # None: wait forever
+            seconds["unfit_timeout_s"] = unfit_timeout_s
+        for name, value in seconds.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise AsktellValueError(f"`{name}` must be a number >= 0, but got {value!r}")
         if init_kwargs is not None and not isinstance(init_kwargs, dict):
