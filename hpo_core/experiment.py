@@ -179,8 +179,11 @@ class Experiment:
             "new_config": request.config if request.config is not None else donor.config,
         })
         trial.config = request.config if request.config is not None else dict(donor.config)
-        trial.iteration = donor.checkpoint_iteration  # the restored state is the donor's, at that iteration
-        return self._start_again(trial, donor.checkpoint, donor.checkpoint_iteration)
+        # the restored state is the donor's, at that iteration: it is the trial's checkpoint from now on, so a
+        # retry after a failure restores it too (not the trial's own state from before the exploit)
+        trial.checkpoint, trial.checkpoint_iteration = donor.checkpoint, donor.checkpoint_iteration
+        trial.iteration = donor.checkpoint_iteration
+        return self._start_again(trial, trial.checkpoint, trial.checkpoint_iteration)
 
     def _start_again(self, trial: Trial, checkpoint: Any, start_iteration: int) -> Suggestion:
         self._set_status(trial, TrialStatus.RUNNING)
