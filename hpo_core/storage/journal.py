@@ -135,7 +135,7 @@ def record_problem(record: Any) -> str | None:
             return f"{event!r} record with a missing or bad {key!r} ({value!r})"
     for key in ("dir", "ck"):
         if key in record and not is_plain_name(record[key], empty_ok=key == "ck"):
-            return f"{event!r} record whose {key!r} {record[key]!r} is no plain name inside the experiment folder"
+            return f"{event!r} record whose {key!r} {record[key]!r} points outside the experiment folder"
     if any(status not in _STATUSES for status in record.get("st", {}).values()):
         return f"{event!r} record with an unknown status in {record['st']!r}"
     return None
