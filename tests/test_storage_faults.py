@@ -14,7 +14,7 @@ import pytest
 import hpo_core
 from hpo_core import Callback, ExperimentAnalysis, SerialExecutor, report, uniform
 from hpo_core.cli import main
-from hpo_core.errors import AsktellValueError
+from hpo_core.errors import AsktellValueError, TrialsFailedError
 from hpo_core.session import get_checkpoint, get_session
 from hpo_core.storage import (
     ExperimentLockedError,
@@ -186,6 +186,20 @@ def test_journal_paths_outside_the_folder_are_refused(tmp_path, key, value):
     assert not os.path.exists("/tmp/abs")
     with pytest.warns(JournalDamageWarning, match="outside"):
         ExperimentAnalysis(str(tmp_path / "root" / "exp"))
+
+
+def test_readers_of_a_folder_unpickle_nothing(tmp_path, capsys):
+    journal = _interrupted(tmp_path)
+    trial = next(t for t in load_experiment(journal.parent).trials if t.trial_id == "00000")
+    with open(trial.checkpoint, "wb") as handle:  # a checkpoint that runs code when it is unpickled
+        pickle.dump(Trap(str(tmp_path / "proof")), handle)
+    ExperimentAnalysis(str(journal.parent)).dataframe()
+    assert main(["ls", str(tmp_path / "root")]) == 0
+    assert main(["report", str(journal.parent), "-o", str(tmp_path / "r.html")]) == 0
+    assert not (tmp_path / "proof").exists()
+    with pytest.raises(TrialsFailedError):  # a resume does unpickle it (docs/persistence.md says so)...
+        _small(tmp_path / "root", "exp", True)  # ...and the trial fails on the file object it got
+    assert (tmp_path / "proof").exists()
 
 
 def test_a_trial_folder_that_is_a_link_out_of_the_folder_is_refused(tmp_path):

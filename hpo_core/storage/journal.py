@@ -72,7 +72,6 @@ class JournalContents:
     records: list[dict[str, Any]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # the line number of each record
     damage: list[JournalDamage] = field(default_factory=list)
-    torn_tail: bool = False  # bytes after the last newline (half a record of a killed writer) were left out
 
     def numbered(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return zip(self.lines, self.records)
@@ -102,9 +101,7 @@ def read_journal(path: str) -> JournalContents:
     with open(path, "rb") as handle:
         data = handle.read()
     contents = JournalContents()
-    lines = data.split(b"\n")
-    if lines[-1]:  # no newline at the end: the torn last line of a killed (or still writing) writer
-        contents.torn_tail = True
+    lines = data.split(b"\n")  # the last item is "" or the torn last line of a killed (or still writing) writer
     for number, line in enumerate(lines[:-1], start=1):
         if not line.strip():
             continue
