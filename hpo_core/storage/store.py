@@ -19,6 +19,7 @@ import numpy as np
 
 from ..enums import TrialStatus
 from ..errors import AsktellValueError
+from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from .journal import FORMAT_VERSION, SYNC_INTERVAL_S, Journal, read_records
 from .layout import JOURNAL, dumps, experiment_dir, to_jsonable
@@ -196,6 +197,8 @@ def _replay(recorder: RecordingExperiment, records: list[dict[str, Any]]) -> Non
                 trial = recorder.experiment.trials[record["id"]]
                 checkpoint = DiskCheckpoint(os.path.join(recorder.trial_path(trial), record["ck"]) if record["ck"]
                                             else "")
+            elif "sck" in record:  # a simulated checkpoint, kept inline
+                checkpoint = SimCheckpoint.from_record(record["sck"])
             recorder.tell(record["id"], dict(record["r"]), checkpoint=checkpoint)
         elif event == "done":
             recorder.complete(record["id"], error=record.get("err"))
