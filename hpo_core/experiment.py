@@ -96,6 +96,10 @@ class Experiment:
             self.space,
         )
         self.searcher.set_rng(np.random.default_rng(searcher_seq))
+        if self.metric is None:  # given to the searcher only: the scheduler and the analysis use it too
+            self.metric, self.mode = self.searcher.metric, self.searcher.mode
+            if isinstance(self.metric, list):
+                self.metric, self.mode = self.metric[0], self.mode[0]
         self.scheduler.set_search_properties(self.metric, self.mode)
         self.scheduler.set_rng(np.random.default_rng(scheduler_seq))
         if self.scheduler.refuses_model_based_searchers and self.searcher.model_based:
@@ -103,10 +107,6 @@ class Experiment:
                 f"{type(self.scheduler).__name__} changes configs itself and cannot be combined with the model-based "
                 f"searcher {type(self.searcher).__name__}; use the default BasicVariantGenerator"
             )
-        if self.metric is None:
-            self.metric, self.mode = self.searcher.metric, self.searcher.mode
-            if isinstance(self.metric, list):
-                self.metric, self.mode = self.metric[0], self.mode[0]
         grid_size = max(1, len(self.space.grid_points())) if self.space.grid else 1
         self.max_trials = math.inf if num_samples == -1 else num_samples * grid_size
 
