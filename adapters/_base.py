@@ -19,9 +19,9 @@ import cloudpickle
 import numpy as np
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
-from hpo_core.searchers import Searcher
 from hpo_core.objectives import as_list as _as_list
 from hpo_core.objectives import check_modes, refuse_several
+from hpo_core.searchers import Searcher
 from hpo_core.space import Space
 
 from ._space import Param, all_params, convert_space, encode_point, to_fixed

@@ -16,8 +16,8 @@ from .errors import (
     TrialFinishedError,
     UnknownTrialError,
 )
-from .schedulers.base import FIFOScheduler, TrialScheduler
 from .objectives import check_objectives, single_or_list
+from .schedulers.base import FIFOScheduler, TrialScheduler
 from .searchers.base import FINISHED, Searcher
 from .space import Space
 from .stoppers import Stopper, as_stopper
