@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from ..enums import Decision, TrialStatus
+from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from ..suggestion import Suggestion
 from ..trial import Trial
@@ -100,7 +101,7 @@ class RecordingExperiment:
                 self._exploits[trial.trial_id] = len(trial.exploits)
                 record["ex"] = trial.exploits[-1]
                 if not self.replaying:  # the donor's checkpoint becomes the trial's own (a retry restores it)
-                    record["ck"], record["it"] = self._adopt_checkpoint(trial), trial.checkpoint_iteration
+                    record.update(self._adopt_checkpoint(trial))
         if changes:
             record["st"] = changes
         self._write(record)
@@ -121,7 +122,11 @@ class RecordingExperiment:
             result = {k: v for k, v in trial.last_result.items() if k != "config"}
             record = {"ev": "tell", "id": trial_id, "r": result, "t": now}
             if checkpoint is not None:
-                record["ck"] = self._save_checkpoint(trial, checkpoint)
+                inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+                if inline is not None:
+                    record["sck"] = inline  # simulated: no file at all
+                else:
+                    record["ck"] = self._save_checkpoint(trial, checkpoint)
         changes = self._changes()
         if changes:
             record["st"] = changes
@@ -244,8 +249,17 @@ class RecordingExperiment:
         write_atomic(os.path.join(self.trial_path(trial), name), data, sync=self.journal.fsync)
         return name
 
-    def _adopt_checkpoint(self, trial: Trial) -> str:
-        """Give the trial (PBT exploit) its own file of the donor's checkpoint; "" when there is none to keep."""
+    def _adopt_checkpoint(self, trial: Trial) -> dict[str, Any]:
+        """The journal fields of the donor's checkpoint a PBT exploit adopted: the trial's own file of it ("ck"),
+        or the simulated checkpoint inline ("sck"), with the iteration it was taken at ("it")."""
+        checkpoint = trial.checkpoint
+        inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+        if inline is not None:
+            return {"sck": inline, "it": trial.checkpoint_iteration}
+        return {"ck": self._adopted_file(trial), "it": trial.checkpoint_iteration}
+
+    def _adopted_file(self, trial: Trial) -> str:
+        """Give the trial its own file of the donor's checkpoint; "" when there is none to keep."""
         donor = trial.exploits[-1]["donor"]
         name = f"checkpoint_{trial.checkpoint_iteration:06d}_from_{safe_name(str(donor), 16)}.pkl"
         target = os.path.join(self.trial_path(trial), name)

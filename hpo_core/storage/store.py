@@ -21,9 +21,10 @@ import numpy as np
 
 from ..enums import TrialStatus
 from ..errors import AsktellValueError, MissingMetricError, TrialFinishedError, UnknownTrialError
+from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from ..trial import Trial
-from .journal import FORMAT_VERSION, Journal, read_journal
+from .journal import FORMAT_VERSION, SYNC_INTERVAL_S, Journal, read_journal
 from .layout import JOURNAL, UnsafePathError, dumps, experiment_dir, resolve_inside, to_jsonable, write_atomic
 from .lock import LOCK, FolderLock
 from .recorder import DiskCheckpoint, RecordingExperiment
@@ -158,10 +159,11 @@ class ExperimentStorage:
             return np.random.SeedSequence()
         return given
 
-    def attach(self, experiment: Experiment, *, seed: Any) -> RecordingExperiment:
-        """Journal `experiment` from now on; when resuming, first replay the journal into it."""
+    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S
+               ) -> RecordingExperiment:
+        """Journal `experiment` from now on (fsync policy: see journal.py); when resuming, first replay the journal."""
         os.makedirs(self.path, exist_ok=True)
-        journal = Journal(os.path.join(self.path, JOURNAL))
+        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
         recorder = RecordingExperiment(experiment, self.path, journal=None)
         self.recorder = recorder
         header = _header(experiment, seed)
@@ -281,18 +283,18 @@ def _replay_one(recorder: RecordingExperiment, number: int, record: dict[str, An
                 f"{record['cfg']!r}, but the searcher now gives {got!r}; resume with the same searcher, "
                 f"scheduler and settings (and a searcher that is deterministic given its seed)"
             )
-        if "ck" in record:  # a PBT exploit: the trial's own copy of the donor's checkpoint
-            trial = recorder.experiment.trials[record["id"]]
-            trial.checkpoint = _disk_checkpoint(recorder, trial, record["ck"])
+        trial = recorder.experiment.trials[record["id"]]
+        adopted = _checkpoint(recorder, trial, record)
+        if adopted is not None:  # a PBT exploit: the trial's own copy of the donor's checkpoint
+            trial.checkpoint = adopted
             trial.checkpoint_iteration = record.get("it", trial.checkpoint_iteration)
-            recorder.keep_checkpoint_file(trial, record["ck"])
+            if "ck" in record:
+                recorder.keep_checkpoint_file(trial, record["ck"])
     elif event == "none":
         for _ in range(record["n"]):
             recorder.ask()
     elif event == "tell":
-        checkpoint = None
-        if "ck" in record:
-            checkpoint = _disk_checkpoint(recorder, recorder.experiment.trials[record["id"]], record["ck"])
+        checkpoint = _checkpoint(recorder, recorder.experiment.trials.get(record["id"]), record)
         recorder.tell(record["id"], dict(record["r"]), checkpoint=checkpoint)
     elif event == "done":
         recorder.complete(record["id"], error=record.get("err"))
@@ -305,10 +307,16 @@ def _replay_one(recorder: RecordingExperiment, number: int, record: dict[str, An
     return True
 
 
-def _disk_checkpoint(recorder: RecordingExperiment, trial: Trial, name: str) -> DiskCheckpoint:
-    """The checkpoint file `name` of `trial`, refused when it resolves outside the experiment folder."""
-    if trial.trial_id not in recorder.dirs:
-        raise ResumeMismatchError(f"a checkpoint for trial {trial.trial_id}, which was never started")
+def _checkpoint(recorder: RecordingExperiment, trial: Trial | None, record: dict[str, Any]) -> Any:
+    """The checkpoint a record names: a file of the trial's folder (refused when it resolves outside the experiment
+    folder), a simulated checkpoint kept inline, or None."""
+    if "sck" in record:
+        return SimCheckpoint.from_record(record["sck"])
+    if "ck" not in record:
+        return None
+    if trial is None or trial.trial_id not in recorder.dirs:
+        raise ResumeMismatchError(f"a checkpoint for trial {record['id']}, which was never started")
+    name = record["ck"]
     return DiskCheckpoint(resolve_inside(recorder.path, recorder.dirs[trial.trial_id], name) if name else "")
 
 
