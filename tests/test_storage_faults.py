@@ -128,14 +128,26 @@ def test_resume_with_skip_damaged_goes_on_from_the_records_before_the_damage(tmp
     assert line > 1
 
 
-def test_an_unloadable_checkpoint_restarts_the_trial_and_its_iteration_count(tmp_path):
-    class InterruptAtStep5(Callback):
-        def on_trial_result(self, iteration, trials, trial, result, **info):
-            if trial.trial_id == "00005" and result["training_iteration"] == 5:
-                raise KeyboardInterrupt
+class InterruptAtStep5(Callback):
+    """Ctrl-C at the 5th result of one trial (it has a checkpoint at step 4)."""
 
+    def __init__(self, trial_id):
+        self.trial_id = trial_id
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        if trial.trial_id == self.trial_id and result["training_iteration"] == 5:
+            raise KeyboardInterrupt
+
+
+def _interrupted(root, trial_id):
+    """`storage_child`'s experiment in `root/exp`, interrupted in trial `trial_id`; returns its journal."""
     with pytest.raises(KeyboardInterrupt):
-        _small(tmp_path, "exp", callbacks=[InterruptAtStep5()])
+        _small(root, "exp", callbacks=[InterruptAtStep5(trial_id)])
+    return root / "exp" / "journal.jsonl"
+
+
+def test_an_unloadable_checkpoint_restarts_the_trial_and_its_iteration_count(tmp_path):
+    _interrupted(tmp_path, "00005")
     trial = next(t for t in load_experiment(tmp_path / "exp").trials if t.trial_id == "00005")
     assert trial.checkpoint.endswith("checkpoint_000004.pkl")
     with open(trial.checkpoint, "wb") as handle:
@@ -156,17 +168,6 @@ class Trap:
         return (open, (self.proof, "w"))
 
 
-def _interrupted(tmp_path):
-    class InterruptAtStep5(Callback):
-        def on_trial_result(self, iteration, trials, trial, result, **info):
-            if trial.trial_id == "00000" and result["training_iteration"] == 5:
-                raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        _small(tmp_path / "root", "exp", callbacks=[InterruptAtStep5()])
-    return tmp_path / "root" / "exp" / "journal.jsonl"
-
-
 def _edit(journal, event, key, value):
     records = [json.loads(line) for line in journal.read_text().splitlines()]
     target = [r for r in records if r["ev"] == event and r.get("id") == "00000" and key in r][-1]
@@ -174,22 +175,22 @@ def _edit(journal, event, key, value):
     journal.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
-@pytest.mark.parametrize("key,value", [("ck", "../../../trap.pkl"), ("dir", "../outside"), ("dir", "/tmp/abs")])
+@pytest.mark.parametrize("key,value", [("ck", "../../../trap.pkl"), ("dir", "../outside"), ("dir", "<abs>")])
 def test_journal_paths_outside_the_folder_are_refused(tmp_path, key, value):
-    journal = _interrupted(tmp_path)
+    value = str(tmp_path / "abs") if value == "<abs>" else value
+    journal = _interrupted(tmp_path / "root", "00000")
     (tmp_path / "trap.pkl").write_bytes(pickle.dumps(Trap(str(tmp_path / "proof"))))
     _edit(journal, "tell" if key == "ck" else "ask", key, value)
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(AsktellValueError, match="outside"):
         _small(tmp_path / "root", "exp", True)
     assert sorted(os.listdir(tmp_path)) == before and not (tmp_path / "proof").exists()
-    assert not os.path.exists("/tmp/abs")
     with pytest.warns(JournalDamageWarning, match="outside"):
         ExperimentAnalysis(str(tmp_path / "root" / "exp"))
 
 
 def test_readers_of_a_folder_unpickle_nothing(tmp_path, capsys):
-    journal = _interrupted(tmp_path)
+    journal = _interrupted(tmp_path / "root", "00000")
     trial = next(t for t in load_experiment(journal.parent).trials if t.trial_id == "00000")
     with open(trial.checkpoint, "wb") as handle:  # a checkpoint that runs code when it is unpickled
         pickle.dump(Trap(str(tmp_path / "proof")), handle)
@@ -203,7 +204,7 @@ def test_readers_of_a_folder_unpickle_nothing(tmp_path, capsys):
 
 
 def test_a_trial_folder_that_is_a_link_out_of_the_folder_is_refused(tmp_path):
-    journal = _interrupted(tmp_path)
+    journal = _interrupted(tmp_path / "root", "00000")
     trial = next(t for t in load_experiment(journal.parent).trials if t.trial_id == "00000")
     outside = tmp_path / "elsewhere"
     os.rename(trial.path, outside)

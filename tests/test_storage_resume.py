@@ -25,7 +25,7 @@ def _child(storage, name, resume, freeze=None, executor="serial", experiment="st
 
 def _frozen_child(tmp_path, name, resume, freeze, **kwargs):
     """A child run that froze at `freeze` (the test then SIGKILLs it, or lets it hold the folder)."""
-    marker = tmp_path / f"frozen-{name}"
+    marker = tmp_path / f"frozen-{name}-{len(list(tmp_path.glob('frozen-*')))}"
     proc = _child(tmp_path, name, resume, {**freeze, "marker": str(marker)}, **kwargs)
     deadline = time.monotonic() + 60
     while not marker.exists():
