@@ -16,9 +16,7 @@ class WrappingSearcher(Searcher):
     def __init__(self, searcher: Searcher):
         if not isinstance(searcher, Searcher):
             raise AsktellTypeError(f"`searcher` must be a Searcher, but got {searcher!r}")
-        super().__init__()
-        # the inner searcher checked its own metric/mode (lists for several objectives): taken as they are
-        self.metric, self.mode = searcher.metric, searcher.mode
+        super().__init__(metric=searcher.metric, mode=searcher.mode)
         self.searcher = searcher
 
     @property
