@@ -129,7 +129,8 @@ class Driver:
         try:
             while not exp.is_finished():
                 started = self._fill_slots()
-                if not self.executor.running() and not started:
+                # (no free slot and nothing running: workers are still ending their stopped runs; wait for them)
+                if not self.executor.running() and not started and self.executor.free_slots() > 0:
                     if exp.is_finished():
                         break
                     logger.warning("nothing is running and the searcher suggests nothing: ending the experiment")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -234,3 +235,16 @@ def test_a_script_without_main_guard_runs_once(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("SCRIPT STARTED") == 1
     assert "TRIALS 4" in out.stdout
+
+
+def _report_then_linger(config):
+    report({"loss": config["a"]})
+    time.sleep(0.3)  # its end message arrives well after the STOP: the worker is still ending
+
+
+def test_workers_still_ending_their_stopped_runs_do_not_end_the_experiment(tmp_path):
+    """Both pool workers told STOP at once and busy ending: no free slot and nothing running is no reason to stop."""
+    analysis = run(_report_then_linger, {"a": uniform(0, 1)}, num_samples=6, metric="loss", mode="min",
+                   stop={"training_iteration": 1}, executor=ProcessExecutor(2), storage_path=tmp_path, verbose=0,
+                   seed=0)
+    assert len(analysis.trials) == 6 and all(t.status is TrialStatus.TERMINATED for t in analysis.trials)
