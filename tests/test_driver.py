@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
-import time
 
 import pytest
 
@@ -237,14 +238,27 @@ def test_a_script_without_main_guard_runs_once(tmp_path):
     assert "TRIALS 4" in out.stdout
 
 
-def _report_then_linger(config):
+LINGER = r"""
+import sys, time
+import hpo_core
+from hpo_core import ProcessExecutor, report, uniform
+
+def report_then_linger(config):
     report({"loss": config["a"]})
-    time.sleep(0.3)  # its end message arrives well after the STOP: the worker is still ending
+    time.sleep(0.5)  # its end message arrives well after the STOP: the worker is still ending
+
+if __name__ == "__main__":
+    analysis = hpo_core.run(report_then_linger, {"a": uniform(0, 1)}, num_samples=10, metric="loss", mode="min",
+                            stop={"training_iteration": 1}, executor=ProcessExecutor(2), storage_path=sys.argv[1],
+                            verbose=0, seed=0)
+    print(sorted(t.status.name for t in analysis.trials))
+"""
 
 
 def test_workers_still_ending_their_stopped_runs_do_not_end_the_experiment(tmp_path):
     """Both pool workers told STOP at once and busy ending: no free slot and nothing running is no reason to stop."""
-    analysis = run(_report_then_linger, {"a": uniform(0, 1)}, num_samples=6, metric="loss", mode="min",
-                   stop={"training_iteration": 1}, executor=ProcessExecutor(2), storage_path=tmp_path, verbose=0,
-                   seed=0)
-    assert len(analysis.trials) == 6 and all(t.status is TrialStatus.TERMINATED for t in analysis.trials)
+    script = tmp_path / "linger.py"
+    script.write_text(LINGER)
+    out = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120,
+                         check=False, env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))})
+    assert out.stdout.strip() == str(["TERMINATED"] * 10), out.stderr
