@@ -106,12 +106,12 @@ class ExperimentStorage:
             return np.random.SeedSequence()
         return given
 
-    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S
-               ) -> RecordingExperiment:
+    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S,
+               keep_checkpoints_num: int = 1) -> RecordingExperiment:
         """Journal `experiment` from now on (fsync policy: see journal.py); when resuming, first replay the journal."""
         os.makedirs(self.path, exist_ok=True)
         journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
-        recorder = RecordingExperiment(experiment, self.path, journal=None)
+        recorder = RecordingExperiment(experiment, self.path, journal=None, keep_checkpoints_num=keep_checkpoints_num)
         header = _header(experiment, seed)
         if self.resuming:
             _check_same(self.records[0], header, self.path)
@@ -119,7 +119,7 @@ class ExperimentStorage:
             recorder.clock_offset = recorder._base_clock() - recorder.now
         recorder.journal, recorder.replaying = journal, False
         if self.resuming:
-            _load_checkpoints(experiment)
+            recorder.restore_checkpoints()
             recorder.note({"ev": "resume", "mode": self.mode.name, "pid": os.getpid(),
                            "host": socket.gethostname(), "t": time.time()})
             revive = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.ERROR) \
@@ -136,7 +136,7 @@ class ExperimentStorage:
         recorder = self.recorder
         if recorder is None or recorder.journal is None:
             return
-        recorder.files.drain()
+        recorder.drain()
         # "end": finished; "stop": the driver left early (an exception, Ctrl-C) and the experiment can be resumed
         recorder.note({"ev": "end" if finished else "stop", "t": time.time()})
         recorder.journal.close()
@@ -213,13 +213,3 @@ def _replay(recorder: RecordingExperiment, records: list[dict[str, Any]]) -> Non
             logger.warning("resume of %s: journal line %d recorded status changes %s, the replay gives %s "
                            "(a time-dependent stopper or scheduler?)", recorder.path, number, record.get("st", {}),
                            recorder.last_changes)
-
-
-def _load_checkpoints(experiment: Experiment) -> None:
-    for trial in experiment.trials.values():
-        if isinstance(trial.checkpoint, DiskCheckpoint):
-            try:
-                trial.checkpoint = trial.checkpoint.load() if trial.checkpoint.path else None
-            except Exception as error:  # noqa: BLE001 - any unpickling failure means: restart from scratch
-                logger.warning("checkpoint of %s cannot be loaded (%s): it restarts without it", trial, error)
-                trial.checkpoint = None
