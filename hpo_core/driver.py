@@ -80,21 +80,26 @@ def run(
         raise AsktellValueError(f"`keep_checkpoints_num` must be an int >= 1, but got {keep_checkpoints_num!r}")
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
-    seed = storage.seed(seed)
-    if executor is None:
-        from .executors.process import ProcessExecutor
+    try:  # a run refused here (a bad argument) leaves no folder behind and the folder unlocked
+        seed = storage.seed(seed)
+        if executor is None:
+            from .executors.process import ProcessExecutor
 
-        executor = ProcessExecutor()
-    experiment = Experiment(
-        config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
-        stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
-        trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
-    )
-    recorded = storage.attach(experiment, seed=seed, sync_interval_s=sync_interval_s,
-                              keep_checkpoints_num=keep_checkpoints_num)
-    executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
-    all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
-                                      mode=experiment.mode)
+            executor = ProcessExecutor()
+        experiment = Experiment(
+            config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
+            stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
+            trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
+        )
+        recorded = storage.attach(experiment, seed=seed, sync_interval_s=sync_interval_s,
+                                  keep_checkpoints_num=keep_checkpoints_num)
+        executor.setup(trainable, resources_per_trial=resources_per_trial,
+                       max_concurrent_trials=max_concurrent_trials)
+        all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
+                                          mode=experiment.mode)
+    except BaseException:
+        storage.discard()
+        raise
     finished = False
     try:
         Driver(recorded, executor, CallbackList(all_callbacks)).run()
@@ -164,12 +169,26 @@ class Driver:
                 else:
                     self.executor.apply(trial_id, decision)
 
+    def _apply_now(self, trial_id: str) -> None:
+        """Wait for the trial's checkpoint file, then apply its waiting decisions (rare: the scheduler resumed it
+        before its pause had reached it)."""
+        pending = self._checkpoint_pending
+        deadline = time.monotonic() + 60.0
+        while pending is not None and pending(trial_id) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        mine = [(t, d) for t, d in self._waiting if t == trial_id]
+        self._waiting = [(t, d) for t, d in self._waiting if t != trial_id]
+        for _, decision in mine:
+            self.executor.apply(trial_id, decision)
+
     def _fill_slots(self) -> int:
         started = 0
         while self.executor.free_slots() > 0:
             suggestion = self.experiment.ask()
             if suggestion is None:
                 break
+            if self._waiting:  # paused and resumed at once: its pause goes out first
+                self._apply_now(suggestion.trial_id)
             self.executor.start(suggestion)
             started += 1
             trial = self.experiment.trials[suggestion.trial_id]

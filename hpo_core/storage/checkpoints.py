@@ -34,10 +34,12 @@ class DiskCheckpoint:
     """A trial's checkpoint in the experiment folder: its file `path`, the `iteration` it was taken at, and, while
     needed, the object (`value`) or its pickled bytes (`data`, until written). `load()` returns the object."""
 
-    __slots__ = ("data", "holders", "iteration", "path", "pending", "previous", "value")
+    __slots__ = ("data", "holders", "iteration", "path", "pending", "previous", "source", "value")
 
-    def __init__(self, path: str, *, iteration: int = 0, value: Any = None, data: bytes | None = None):
+    def __init__(self, path: str, *, iteration: int = 0, value: Any = None, data: bytes | None = None,
+                 source: str | None = None):
         self.path = path
+        self.source = source  # another trial's file of the same checkpoint (a PBT exploit): linked, not rewritten
         self.iteration = iteration
         self.value = value
         self.data = data
@@ -54,7 +56,8 @@ class DiskCheckpoint:
         data = self.data
         if data is not None:
             return cloudpickle.loads(data)
-        with open(self.path, "rb") as handle:
+        path = self.path if self.source is None or os.path.exists(self.path) else self.source
+        with open(path, "rb") as handle:
             return cloudpickle.load(handle)
 
     def forget_value(self) -> None:
@@ -103,7 +106,7 @@ class CheckpointWriter:
         """One holder less; with none left, its bytes are dropped (a pending write is skipped) and its file goes."""
         checkpoint.holders -= 1
         if checkpoint.holders <= 0:
-            checkpoint.value = checkpoint.data = None  # a write still queued is skipped
+            checkpoint.value = checkpoint.data = checkpoint.source = None  # a write still queued is skipped
             self._put(_DELETE, checkpoint)
 
     def close(self, timeout: float | None = None) -> bool:
@@ -132,11 +135,13 @@ class CheckpointWriter:
                 return
             try:
                 if kind == _WRITE:
-                    data = checkpoint.data
-                    try:
-                        if data is not None:  # None: superseded (released) before its turn came
+                    data, source = checkpoint.data, checkpoint.source
+                    try:  # neither: superseded (released) before its turn came
+                        if data is not None:
                             write_atomic(checkpoint.path, data, sync=self.journal.fsync)
-                            checkpoint.data = None  # from now on it loads from the file
+                        elif source is not None:
+                            _link(source, checkpoint.path)
+                        checkpoint.data = checkpoint.source = None  # from now on it loads from its own file
                     finally:
                         del data
                         checkpoint.pending = False
@@ -153,6 +158,20 @@ class CheckpointWriter:
                 if not self._warned:
                     self._warned = True
                     logger.warning("cannot write or remove checkpoint %s: %s", checkpoint.path, error)
+
+
+def _link(source: str, path: str) -> None:
+    """A second name for a written checkpoint file (a copy where the file system has no hard links)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        os.link(source, f"{path}.tmp")
+        os.replace(f"{path}.tmp", path)
+    except FileExistsError:
+        os.remove(f"{path}.tmp")
+        _link(source, path)
+    except OSError:
+        with open(source, "rb") as handle:
+            write_atomic(path, handle.read())
 
 
 def newest_on_disk(checkpoint: DiskCheckpoint | None, *, load: bool) -> tuple[DiskCheckpoint | None, list]:

@@ -22,7 +22,7 @@ from ..trial import Trial
 from .appender import Appender
 from .checkpoints import CheckpointWriter, DiskCheckpoint, newest_on_disk
 from .journal import Journal
-from .layout import ERROR, PARAMS, dumps, to_jsonable, trial_dirname
+from .layout import ERROR, PARAMS, dumps, safe_name, to_jsonable, trial_dirname
 
 logger = logging.getLogger("asktell")
 
@@ -97,14 +97,16 @@ class RecordingExperiment:
             if len(trial.exploits) > self._exploits.get(trial.trial_id, 0):
                 self._exploits[trial.trial_id] = len(trial.exploits)
                 record["ex"] = trial.exploits[-1]
+                if not self.replaying:  # the donor's checkpoint becomes the trial's own (a retry restores it)
+                    record.update(self._adopt_checkpoint(trial))
         if changes:
             record["st"] = changes
         self._write(record)
         self._trial_folder(trial)
-        if not new:
-            self._keep(trial)  # a PBT exploit holds the donor's checkpoint from now on
+        if record.get("ck"):  # a PBT exploit: the trial's own file of the donor's checkpoint, after this line
+            self._queue_file(trial)
         if isinstance(suggestion.checkpoint, DiskCheckpoint) and not self.replaying:
-            suggestion = dataclasses.replace(suggestion, checkpoint=self._load(suggestion.checkpoint))
+            suggestion = dataclasses.replace(suggestion, checkpoint=self._load(trial.checkpoint))
         return suggestion
 
     def tell(self, trial_id: str, metrics: dict[str, Any], checkpoint: Any = None) -> Decision:
@@ -129,10 +131,8 @@ class RecordingExperiment:
         if changes:
             record["st"] = changes
         self._write(record)
-        if "ck" in record:  # the line naming the new file is written: now the file, then older files may go
-            if isinstance(trial.checkpoint, DiskCheckpoint) and trial.checkpoint.data is not None:
-                self.writer.write(trial.checkpoint)
-            self._keep(trial)
+        if "ck" in record:
+            self._queue_file(trial)
         return decision
 
     def complete(self, trial_id: str, error: str | None = None) -> None:
@@ -214,6 +214,18 @@ class RecordingExperiment:
     def set_dir(self, trial_id: str, dirname: str) -> None:
         self._dirs[trial_id] = dirname
 
+    @property
+    def dirs(self) -> dict[str, str]:
+        """trial_id -> its folder's name inside the experiment folder."""
+        return self._dirs
+
+    def keep_checkpoint_file(self, trial: Trial, name: str) -> None:
+        """Replaying a PBT exploit: the trial's checkpoint is its own file `name` of the donor's checkpoint now."""
+        checkpoint = trial.checkpoint
+        if isinstance(checkpoint, DiskCheckpoint):
+            checkpoint.iteration = trial.checkpoint_iteration
+            checkpoint.previous = None  # never a fall-back to its own state from before the exploit
+
     def _trial_folder(self, trial: Trial) -> None:
         """Set `trial.path`; (re)write params.json in the background when the config is new or changed (PBT)."""
         trial.path = self.trial_path(trial)
@@ -234,13 +246,8 @@ class RecordingExperiment:
             checkpoint.iteration = trial.iteration
             checkpoint.previous = previous if isinstance(previous, DiskCheckpoint) else None
             return os.path.basename(checkpoint.path)
-        import cloudpickle
-
-        self.writer.make_room()
-        try:
-            data = cloudpickle.dumps(checkpoint)
-        except Exception as error:  # noqa: BLE001 - an unpicklable checkpoint only costs crash-safety
-            logger.warning("checkpoint of %s is not picklable (%s): not saved", trial, error)
+        data = self._pickle(trial, checkpoint)
+        if data is None:
             return ""
         name = f"checkpoint_{trial.iteration:06d}.pkl"
         kept = self._kept.get(trial.trial_id, ())
@@ -250,6 +257,23 @@ class RecordingExperiment:
                                 value=checkpoint, data=data)
         trial.checkpoint = stored  # its file is queued once the journal line that names it is written
         return name
+
+    def _pickle(self, trial: Trial, checkpoint: Any) -> bytes | None:
+        import cloudpickle
+
+        self.writer.make_room()
+        try:
+            return cloudpickle.dumps(checkpoint)
+        except Exception as error:  # noqa: BLE001 - an unpicklable checkpoint only costs crash-safety
+            logger.warning("checkpoint of %s is not picklable (%s): not saved", trial, error)
+            return None
+
+    def _queue_file(self, trial: Trial) -> None:
+        """The journal line naming the trial's new checkpoint is written: queue its file, then let older go."""
+        checkpoint = trial.checkpoint
+        if isinstance(checkpoint, DiskCheckpoint) and (checkpoint.data is not None or checkpoint.source):
+            self.writer.write(checkpoint)
+        self._keep(trial)
 
     @property
     def writer(self) -> CheckpointWriter:
@@ -302,3 +326,32 @@ class RecordingExperiment:
         self.files.drain()
         if self._writer is not None and not self._writer.close(timeout):
             logger.warning("checkpoint writes still pending after %s s at the end of the run", timeout)
+
+    def _adopt_checkpoint(self, trial: Trial) -> dict[str, Any]:
+        """The journal fields of the donor's checkpoint a PBT exploit adopted: the trial's own file of it ("ck"),
+        or the simulated checkpoint inline ("sck"), with the iteration it was taken at ("it")."""
+        checkpoint = trial.checkpoint
+        inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+        if inline is not None:
+            return {"sck": inline, "it": trial.checkpoint_iteration}
+        return {"ck": self._adopted_file(trial), "it": trial.checkpoint_iteration}
+
+    def _adopted_file(self, trial: Trial) -> str:
+        """Give the trial its own file of the donor's checkpoint, so the donor may drop its own: the background
+        thread links the donor's file (or writes the bytes it still waits to write); "" when there is none."""
+        donor_checkpoint = trial.checkpoint
+        if donor_checkpoint is None:
+            return ""
+        donor = trial.exploits[-1]["donor"]
+        name = f"checkpoint_{trial.checkpoint_iteration:06d}_from_{safe_name(str(donor), 16)}.pkl"
+        path = os.path.join(self.trial_path(trial), name)
+        if isinstance(donor_checkpoint, DiskCheckpoint):
+            own = DiskCheckpoint(path, iteration=trial.checkpoint_iteration, value=donor_checkpoint.value,
+                                 data=donor_checkpoint.data, source=donor_checkpoint.path)
+        else:  # the donor's object was never stored (not picklable then): try once more
+            data = self._pickle(trial, donor_checkpoint)
+            if data is None:
+                return ""
+            own = DiskCheckpoint(path, iteration=trial.checkpoint_iteration, value=donor_checkpoint, data=data)
+        trial.checkpoint = own
+        return name
