@@ -48,12 +48,14 @@ def run(
     seed: int | None = None,
     executor: Executor | None = None,
     verbose: int = 1,
+    dashboard: bool = False,
 ) -> ExperimentAnalysis:
     """Tune `trainable` over `config`; returns the analysis of every trial.
 
     The trainable takes the config dict and returns a dict of metrics, or calls `hpo_core.report(...)` any number of
     times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
-    this process, or use `hpo_ray.run` for Ray.
+    this process, or use `hpo_ray.run` for Ray. `dashboard=True` serves a live web dashboard of the run's folder
+    from a child process and prints its URL (see docs/dashboard.md).
     """
     trainable = resolve_trainable(trainable, parameter="trainable")  # a function, a Trainable class or a name
     if max_concurrent_trials is not None and (isinstance(max_concurrent_trials, bool)
@@ -64,6 +66,8 @@ def run(
         raise AsktellTypeError(f"`callbacks` must be a list of hpo_core.Callback, but got {callbacks!r}")
     if isinstance(verbose, bool) or not isinstance(verbose, int) or not 0 <= verbose <= 3:
         raise AsktellValueError(f"`verbose` must be 0, 1, 2 or 3, but got {verbose!r}")
+    if not isinstance(dashboard, bool):
+        raise AsktellTypeError(f"`dashboard` must be True or False, but got {dashboard!r}")
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
     seed = storage.seed(seed)
@@ -77,6 +81,10 @@ def run(
         trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
     )
     recorded = storage.attach(experiment, seed=seed)
+    if dashboard:
+        from .dashboard.launch import dashboard_beside_driver
+
+        dashboard_beside_driver(storage.path)
     executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
     all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
                                       mode=experiment.mode)

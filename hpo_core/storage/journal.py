@@ -57,6 +57,23 @@ def read_records(path: str) -> Iterator[dict[str, Any]]:
     """Every complete record of a journal (also one that is being written to); a torn or bad line is skipped."""
     with open(path, "rb") as handle:
         data = handle.read()
+    yield from _parse(data)
+
+
+def read_appended(path: str, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The records written after byte `offset`, and the offset to read from next time.
+
+    Only the appended bytes are read; a last line without its newline yet (a write in progress) is left for the
+    next call. A reader that follows a running experiment calls this with the offset it got back.
+    """
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read()
+    end = data.rfind(b"\n") + 1
+    return list(_parse(data[:end])), offset + end
+
+
+def _parse(data: bytes) -> Iterator[dict[str, Any]]:
     for line in data.split(b"\n"):
         if not line.strip():
             continue

@@ -10,7 +10,7 @@ from typing import Any
 from ..enums import TrialStatus
 from ..errors import AsktellValueError
 from ..trial import Trial
-from .journal import read_records
+from .journal import read_appended
 from .layout import JOURNAL
 
 
@@ -33,6 +33,8 @@ class LoadedExperiment:
     started: float | None = None
     last_update: float | None = None
     checkpoints: dict[str, str] = field(default_factory=dict)  # trial_id -> latest checkpoint file
+    # trials a decision stopped after a result (scheduler or stop rule) rather than ending on their own
+    stopped_by_decision: set[str] = field(default_factory=set)
 
 
 def is_experiment(path: str | os.PathLike) -> bool:
@@ -41,26 +43,69 @@ def is_experiment(path: str | os.PathLike) -> bool:
 
 def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
     """Rebuild every trial (config, results, status, error, folder, latest checkpoint file) from the journal."""
-    path = os.path.abspath(os.fspath(path))
-    journal = os.path.join(path, JOURNAL)
-    if not os.path.isfile(journal):
-        raise AsktellValueError(f"`path={path!r}` is not an experiment folder (it has no {JOURNAL})")
-    records = read_records(journal)
-    header = next(records, None)
-    if header is None or header.get("ev") != "header":
-        raise AsktellValueError(f"`path={path!r}`: {JOURNAL} has no header record")
-    trainable = header.get("trainable", "trial")
-    trials: dict[str, Trial] = {}
-    checkpoints: dict[str, str] = {}
-    state, owner, last = ExperimentState.INTERRUPTED, (header.get("host"), header.get("pid")), header.get("t")
-    for record in records:
+    follower = JournalFollower(path)
+    follower.update()
+    return follower.loaded()
+
+
+class JournalFollower:
+    """The trials of an experiment folder, kept up to date as its journal grows: each `update()` reads only the
+    bytes appended since the last one (a dashboard follows a running experiment this way).
+
+    ```
+    follower = JournalFollower("~/hpo_results/demo")
+    changed = follower.update()       # ids of the trials that changed since the last update
+    follower.loaded().trials
+    ```
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.path.abspath(os.fspath(path))
+        self.journal = os.path.join(self.path, JOURNAL)
+        if not os.path.isfile(self.journal):
+            raise AsktellValueError(f"`path={self.path!r}` is not an experiment folder (it has no {JOURNAL})")
+        self.offset = 0
+        self.header: dict[str, Any] | None = None
+        self.trials: dict[str, Trial] = {}
+        self.checkpoints: dict[str, str] = {}
+        self.stopped_by_decision: set[str] = set()  # TERMINATED after a result (scheduler or stop rule), not ended
+        self._finished = False
+        self._owner: tuple[Any, Any] = (None, None)
+        self._last: float | None = None
+
+    def update(self) -> set[str]:
+        """Read the records appended since the last update; returns the ids of the trials they changed."""
+        records, self.offset = read_appended(self.journal, self.offset)
+        changed: set[str] = set()
+        for record in records:
+            if self.header is None:
+                if record.get("ev") != "header":
+                    raise AsktellValueError(f"`path={self.path!r}`: {JOURNAL} has no header record")
+                self.header, self._owner, self._last = record, (record.get("host"), record.get("pid")), record.get("t")
+                continue
+            self._apply(record, changed)
+        return changed
+
+    def loaded(self) -> LoadedExperiment:
+        """The experiment as read so far (trial records are shared with this follower, not copied)."""
+        if self.header is None:
+            raise AsktellValueError(f"`path={self.path!r}`: {JOURNAL} has no header record")
+        state = ExperimentState.FINISHED if self._finished else \
+            ExperimentState.RUNNING if _alive(*self._owner) else ExperimentState.INTERRUPTED
+        return LoadedExperiment(self.path, list(self.trials.values()), self.header.get("metric"),
+                                self.header.get("mode"), self.header, state, started=self.header.get("t"),
+                                last_update=self._last, checkpoints=self.checkpoints,
+                                stopped_by_decision=self.stopped_by_decision)
+
+    def _apply(self, record: dict[str, Any], changed: set[str]) -> None:
         event = record["ev"]
-        last = record.get("t", last)
-        trial = trials.get(record.get("id", ""))
+        self._last = record.get("t", self._last)
+        trial = self.trials.get(record.get("id", ""))
         if event == "ask":
             if trial is None:
-                trial = trials[record["id"]] = Trial(record["id"], record["cfg"], trainable)
-                trial.path = os.path.join(path, record.get("dir", record["id"]))
+                trial = self.trials[record["id"]] = Trial(record["id"], record["cfg"],
+                                                          self.header.get("trainable", "trial"))
+                trial.path = os.path.join(self.path, record.get("dir", record["id"]))
             trial.config = record["cfg"]
             trial.status = TrialStatus.RUNNING
             if "ex" in record:
@@ -72,7 +117,7 @@ def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
             trial.iteration = int(result.get("training_iteration", trial.iteration + 1))
             trial.time_total_s = float(result.get("time_total_s", trial.time_total_s))
             if record.get("ck"):
-                checkpoints[trial.trial_id] = trial.checkpoint = os.path.join(trial.path, record["ck"])
+                self.checkpoints[trial.trial_id] = trial.checkpoint = os.path.join(trial.path, record["ck"])
                 trial.checkpoint_iteration = trial.iteration
         elif event == "done" and trial is not None and "err" in record:
             trial.num_failures += 1
@@ -80,17 +125,20 @@ def load_experiment(path: str | os.PathLike) -> LoadedExperiment:
         elif event == "requeue" and trial is not None:
             trial.status = TrialStatus.PENDING
         elif event == "resume":
-            owner, state = (record.get("host"), record.get("pid")), ExperimentState.INTERRUPTED
+            self._owner, self._finished = (record.get("host"), record.get("pid")), False
         elif event == "end":
-            state = ExperimentState.FINISHED
+            self._finished = True
         elif event == "stop":
-            owner = (None, None)
+            self._owner = (None, None)
+        if trial is not None:
+            changed.add(trial.trial_id)
         for trial_id, status in record.get("st", {}).items():
-            _set_status(trials.get(trial_id), TrialStatus[status])
-    if state is not ExperimentState.FINISHED and _alive(*owner):
-        state = ExperimentState.RUNNING
-    return LoadedExperiment(path, list(trials.values()), header.get("metric"), header.get("mode"), header, state,
-                            started=header.get("t"), last_update=last, checkpoints=checkpoints)
+            other = self.trials.get(trial_id)
+            _set_status(other, TrialStatus[status])
+            if other is not None:
+                changed.add(trial_id)
+                if status == "TERMINATED" and not (event == "done" and trial_id == record.get("id")):
+                    self.stopped_by_decision.add(trial_id)
 
 
 def _set_status(trial: Trial | None, status: TrialStatus) -> None:

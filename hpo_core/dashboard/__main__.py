@@ -1,0 +1,6 @@
+"""`python -m hpo_core.dashboard PATH [--host H] [--port P]`: the same as `asktell dashboard`."""
+import sys
+
+from ..cli import main
+
+sys.exit(main(["dashboard", *sys.argv[1:]]))
