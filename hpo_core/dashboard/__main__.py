@@ -3,4 +3,5 @@ import sys
 
 from ..cli import main
 
-sys.exit(main(["dashboard", *sys.argv[1:]]))
+if __name__ == "__main__":
+    sys.exit(main(["dashboard", *sys.argv[1:]]))
