@@ -15,14 +15,29 @@ PLAIN_SCHEDULERS = (None, "FIFOScheduler")
 LOG_RATIO = 1000.0  # without a recorded space: a positive numeric parameter spanning 3 decades is drawn on a log axis
 
 
-def status_label(trial: Trial, loaded: LoadedExperiment, longest: int) -> str:
+def status_label(trial: Trial, *, longest: int, stopped: set[str] | None, scheduler: str | None) -> str:
     """The trial's status as a person reads it: "stopped early by ASHAScheduler" rather than TERMINATED when a
-    decision ended it before the longest trial's iteration count."""
-    if trial.status is TrialStatus.TERMINATED and trial.trial_id in loaded.stopped_by_decision \
-            and trial.iteration < longest:
-        scheduler = loaded.header.get("scheduler")
+    decision ended it before the longest trial's iteration count.
+
+    `stopped` holds the ids a decision ended (read from the journal); None when unknown (trials in memory): then
+    every TERMINATED trial shorter than the longest counts as stopped early.
+    """
+    if trial.status is TrialStatus.TERMINATED and trial.iteration < longest and \
+            (stopped is None or trial.trial_id in stopped):
         return f"stopped early by {scheduler}" if scheduler not in PLAIN_SCHEDULERS else "stopped early by a stop rule"
     return trial.status.name
+
+
+def status_labels(trials: list[Trial], loaded: LoadedExperiment | None = None) -> dict[str, str]:
+    """trial_id -> `status_label`, with what the experiment folder says when `loaded` is given."""
+    longest = longest_iteration(trials)
+    stopped = loaded.stopped_by_decision if loaded is not None else None
+    scheduler = loaded.header.get("scheduler") if loaded is not None else "the scheduler"
+    return {t.trial_id: status_label(t, longest=longest, stopped=stopped, scheduler=scheduler) for t in trials}
+
+
+def is_early(label: str) -> bool:
+    return label.startswith("stopped early")
 
 
 def longest_iteration(trials: list[Trial]) -> int:
@@ -75,7 +90,8 @@ def trial_summary(trial: Trial, loaded: LoadedExperiment, longest: int) -> dict[
         "id": trial.trial_id,
         "name": str(trial),
         "status": trial.status.name,
-        "label": status_label(trial, loaded, longest),
+        "label": status_label(trial, longest=longest, stopped=loaded.stopped_by_decision,
+                              scheduler=loaded.header.get("scheduler")),
         "iteration": trial.iteration,
         "time": round(trial.time_total_s, 3),
         "last": values[-1] if values else None,
