@@ -16,8 +16,9 @@ from .errors import (
     TrialFinishedError,
     UnknownTrialError,
 )
+from .objectives import check_objectives, single_or_list
 from .schedulers.base import FIFOScheduler, TrialScheduler
-from .searchers.base import FINISHED, Searcher, check_mode
+from .searchers.base import FINISHED, Searcher
 from .space import Space
 from .stoppers import Stopper, as_stopper
 from .suggestion import ResumeRequest, Suggestion
@@ -63,9 +64,7 @@ class Experiment:
     ):
         from .searchers.basic_variant import BasicVariantGenerator
 
-        self.metrics, self.modes = _metric_lists(metric, mode)
-        self.metric = self.metrics[0] if self.metrics else None
-        self.mode = self.modes[0] if self.modes else None
+        self.metrics, self.modes = check_objectives(metric, mode)
         _check_int("num_samples", num_samples, minimum=-1)
         if num_samples == 0:
             raise AsktellValueError("`num_samples` must be >= 1 (or -1 for no limit), but got 0")
@@ -90,23 +89,19 @@ class Experiment:
 
         sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         searcher_seq, scheduler_seq = sequence.spawn(2)
-        self.searcher.set_search_properties(
-            self.metrics if len(self.metrics) > 1 else self.metric,
-            self.modes if len(self.modes) > 1 else self.mode,
-            self.space,
-        )
+        self.searcher.set_search_properties(single_or_list(self.metrics), single_or_list(self.modes), self.space)
         self.searcher.set_rng(np.random.default_rng(searcher_seq))
-        self.scheduler.set_search_properties(self.metric, self.mode)
+        if not self.metrics and self.searcher.metric is not None:  # the searcher holds them (OptunaSearch(metric=...))
+            self.metrics, self.modes = check_objectives(self.searcher.metric, self.searcher.mode)
+        self.metric = self.metrics[0] if self.metrics else None
+        self.mode = self.modes[0] if self.modes else None
+        self.scheduler.set_search_properties(single_or_list(self.metrics), single_or_list(self.modes))
         self.scheduler.set_rng(np.random.default_rng(scheduler_seq))
         if self.scheduler.refuses_model_based_searchers and self.searcher.model_based:
             raise AsktellValueError(
                 f"{type(self.scheduler).__name__} changes configs itself and cannot be combined with the model-based "
                 f"searcher {type(self.searcher).__name__}; use the default BasicVariantGenerator"
             )
-        if self.metric is None:
-            self.metric, self.mode = self.searcher.metric, self.searcher.mode
-            if isinstance(self.metric, list):
-                self.metric, self.mode = self.metric[0], self.mode[0]
         grid_size = max(1, len(self.space.grid_points())) if self.space.grid else 1
         self.max_trials = math.inf if num_samples == -1 else num_samples * grid_size
 
@@ -367,18 +362,3 @@ class Experiment:
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise AsktellValueError(f"`{name}` must be an int >= {minimum}, but got {value!r}")
-
-
-def _metric_lists(metric: Any, mode: Any) -> tuple[list[str], list[str]]:
-    metrics = [] if metric is None else list(metric) if isinstance(metric, (list, tuple)) else [metric]
-    modes = [] if mode is None else list(mode) if isinstance(mode, (list, tuple)) else [mode]
-    for name in metrics:
-        if not isinstance(name, str) or not name:
-            raise AsktellTypeError(f"`metric` must be a non-empty string (or a list of them), but got {metric!r}")
-    for one in modes:
-        check_mode(one)
-    if metrics and modes and len(metrics) != len(modes):
-        raise AsktellValueError(f"`metric` and `mode` must have the same length, but got {metric!r} and {mode!r}")
-    if modes and not metrics:
-        raise AsktellValueError(f"`mode={mode!r}` was given without a `metric`")
-    return metrics, modes
