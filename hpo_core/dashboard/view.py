@@ -86,20 +86,21 @@ def trial_summary(trial: Trial, loaded: LoadedExperiment, longest: int) -> dict[
     """One trial as JSON-ready data (non-finite numbers become None): what the table and the curves show."""
     curve = metric_values(trial, loaded.metric)
     values = [v for _, v in curve]
-    return jsonable({
+    last, best = (values[-1] if values else None), best_value(values, loaded.mode)
+    return {
         "id": trial.trial_id,
         "name": str(trial),
         "status": trial.status.name,
         "label": status_label(trial, longest=longest, stopped=loaded.stopped_by_decision,
                               scheduler=loaded.header.get("scheduler")),
         "iteration": trial.iteration,
-        "time": round(trial.time_total_s, 3),
-        "last": values[-1] if values else None,
-        "best": best_value(values, loaded.mode),
-        "config": flatten(trial.config),
-        "curve": curve,
-        "error": (trial.error or "").strip().splitlines()[-1][:200] if trial.error else None,
-    })
+        "time": round(trial.time_total_s, 3) if math.isfinite(trial.time_total_s) else None,
+        "last": last if last is not None and math.isfinite(last) else None,
+        "best": best if best is not None and math.isfinite(best) else None,
+        "config": jsonable(flatten(trial.config)),
+        "curve": [[x, y if math.isfinite(y) else None] for x, y in curve],  # plain floats: no generic walk
+        "error": trial.error.strip().splitlines()[-1][:200] if trial.error and trial.error.strip() else None,
+    }
 
 
 def jsonable(value: Any) -> Any:
