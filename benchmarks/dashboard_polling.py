@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             first_load = time.perf_counter() - began
             idle, idle_polls, _ = poll(base, "big", server.pid, args.seconds)
             driver = subprocess.Popen([sys.executable, "-c", (
-                "import sys; sys.path[:0] = [%r]; from benchmarks.dashboard_polling import make_folder; "
-                "make_folder(%r, 'live', 100_000, 5)") % (os.getcwd(), root)])
+                f"import sys; sys.path[:0] = [{os.getcwd()!r}]; from benchmarks.dashboard_polling import make_folder; "
+                f"make_folder({root!r}, 'live', 100_000, 5)")])
             try:
                 while not os.path.exists(os.path.join(root, "live", "journal.jsonl")):
                     time.sleep(0.1)
