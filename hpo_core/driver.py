@@ -80,24 +80,29 @@ def run(
         raise AsktellTypeError(f"`dashboard` must be True or False, but got {dashboard!r}")
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
-    seed = storage.seed(seed)
-    if executor is None:
-        from .executors.process import ProcessExecutor
+    try:  # a run refused here (a bad argument) leaves no folder behind and the folder unlocked
+        seed = storage.seed(seed)
+        if executor is None:
+            from .executors.process import ProcessExecutor
 
-        executor = ProcessExecutor()
-    experiment = Experiment(
-        config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
-        stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
-        trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
-    )
-    recorded = storage.attach(experiment, seed=seed, sync_interval_s=sync_interval_s)
+            executor = ProcessExecutor()
+        experiment = Experiment(
+            config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
+            stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
+            trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
+        )
+        recorded = storage.attach(experiment, seed=seed, sync_interval_s=sync_interval_s)
+        executor.setup(trainable, resources_per_trial=resources_per_trial,
+                       max_concurrent_trials=max_concurrent_trials)
+        all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
+                                          mode=experiment.mode)
+    except BaseException:
+        storage.discard()
+        raise
     if dashboard:
         from .dashboard.launch import dashboard_beside_driver
 
         dashboard_beside_driver(storage.path)
-    executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
-    all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
-                                      mode=experiment.mode)
     finished = False
     try:
         Driver(recorded, executor, CallbackList(all_callbacks)).run()

@@ -64,6 +64,7 @@ class ExperimentFeed:
                 "state": loaded.state.name, "metric": loaded.metric, "mode": loaded.mode,
                 "searcher": header.get("searcher"), "scheduler": header.get("scheduler"),
                 "started": loaded.started, "last_update": loaded.last_update, "num_trials": len(loaded.trials),
+                "problems": loaded.problems[:20], "num_problems": len(loaded.problems),
                 "log_params": log_params(loaded) if since == 0 or trials else None, "trials": trials,
             }
 

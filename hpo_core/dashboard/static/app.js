@@ -92,6 +92,9 @@
     setText("best", best ? fmt(best.last) + " (" + best.name + ")" : "-");
     setText("searcher", s.searcher);
     setText("scheduler", s.scheduler);
+    $("problems").hidden = !s.num_problems;
+    setText("problems", s.num_problems ? "The journal has " + s.num_problems + " damaged line(s), left out: " +
+            s.problems.join("; ") : "");
     var counts = {};
     list.forEach(function (t) { counts[t.label] = (counts[t.label] || 0) + 1; });
     setText("counts", Object.keys(counts).sort().map(function (k) { return counts[k] + " " + k; }).join(", "));
