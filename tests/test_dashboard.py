@@ -130,6 +130,27 @@ def test_bad_arguments_are_refused_where_they_enter(tmp_path):
                      executor=SerialExecutor())
 
 
+def test_tuner_run_config_starts_the_dashboard(tmp_path, capsys):
+    from hpo_core.dashboard import launch
+    from hpo_core.tune_config import RunConfig, TuneConfig
+    from hpo_core.tuner import Tuner
+
+    with pytest.raises(AsktellTypeError, match="dashboard"):
+        RunConfig(dashboard=1)
+    tuner = Tuner(_curve, param_space={"lr": 0.01, "opt": "sgd"}, tune_config=TuneConfig(metric="loss", mode="min"),
+                  run_config=RunConfig(storage_path=str(tmp_path), name="tuned", verbose=0, dashboard=True))
+    tuner.executor = SerialExecutor()
+    started = len(launch.STARTED)
+    tuner.fit()
+    board = launch.STARTED[started]
+    try:
+        assert f"asktell dashboard: {board.url}" in capsys.readouterr().out
+        status, _, body = _get(board.url + "api/experiment?exp=tuned&since=0")
+        assert status == 200 and json.loads(body)["num_trials"] == 1
+    finally:
+        board.stop()
+
+
 LIVE_RUN = textwrap.dedent("""
     import sys, time
     import hpo_core

@@ -54,6 +54,9 @@ def start_dashboard(path: str | os.PathLike, *, host: str = "127.0.0.1", port: i
     return DashboardProcess(process, line.split(": ", 1)[1].split()[0])
 
 
+STARTED: list[DashboardProcess] = []  # the dashboards `run(dashboard=True)` started in this process
+
+
 def dashboard_beside_driver(path: str) -> DashboardProcess | None:
     """`run(..., dashboard=True)`: start the dashboard of the experiment folder and print its URL; a dashboard
     that cannot start is logged, never a reason to stop the run."""
@@ -62,5 +65,6 @@ def dashboard_beside_driver(path: str) -> DashboardProcess | None:
     except (OSError, AsktellError) as error:
         logging.getLogger("asktell").warning("the dashboard did not start: %s", error)
         return None
+    STARTED.append(board)
     print(f"asktell dashboard: {board.url} (read-only; it ends with this Python process)", flush=True)
     return board
