@@ -11,13 +11,12 @@ import base64
 import datetime
 import html
 import json
-import math
 import os
 import tempfile
 from typing import Any
 
 from .analysis import ExperimentAnalysis
-from .dashboard.view import is_early, log_params, longest_iteration, status_labels, trial_summary
+from .dashboard.view import best_value, is_early, log_params, longest_iteration, status_labels, trial_summary
 from .enums import TrialStatus
 from .loggers.files import flatten
 from .storage.layout import to_jsonable
@@ -148,9 +147,7 @@ def _table(analysis: ExperimentAnalysis, metric: str | None, best, labels: dict[
         cells: list[tuple[Any, str]] = [(str(trial), "s"), (label, f"s {status_class}"), (trial.iteration, "")]
         if metric:
             values = [r[metric] for r in trial.results if isinstance(r.get(metric), (int, float))]
-            clean = [v for v in values if not math.isnan(v)]
-            best_value = (max(clean) if analysis.default_mode == "max" else min(clean)) if clean else None
-            cells += [(values[-1] if values else None, ""), (best_value, "")]
+            cells += [(values[-1] if values else None, ""), (best_value(values, analysis.default_mode), "")]
         flat = flatten(trial.config)
         cells.append((round(trial.time_total_s, 3), ""))
         cells += [(flat.get(p), "" if isinstance(flat.get(p), (int, float)) else "s") for p in params]

@@ -216,7 +216,7 @@
              typeof v === "number" ? "" : "s");
       });
     });
-    setText("detail-results-note", d.num_results > d.results.length ? "(last " + d.results.length + " of " +
+    setText("detail-results-note", !d.num_results ? "(none)" : d.num_results > d.results.length ? "(last " + d.results.length + " of " +
             d.num_results + ", newest first)" : "(newest first)");
   }
 
