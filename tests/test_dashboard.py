@@ -79,6 +79,19 @@ def test_feed_sends_only_what_changed_and_labels_early_stops(folder):
     json.dumps(first, allow_nan=False)  # the browser's JSON.parse takes no NaN
 
 
+def test_feed_starts_over_when_the_journal_is_replaced(folder, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    feed = ExperimentFeed(str(copy))
+    version = feed.changes(since=0)["version"]
+    lines = (copy / "journal.jsonl").read_bytes().splitlines(keepends=True)
+    (copy / "journal.jsonl").write_bytes(b"".join(lines[:4]))  # a new, shorter journal (the folder was remade)
+    page = feed.changes(since=version)
+    assert page["since"] == 0 and page["num_trials"] == len(page["trials"]) == len(load_experiment(copy).trials)
+
+
 @pytest.fixture
 def server(folder):
     board = DashboardServer(str(folder.parent), port=0)

@@ -32,10 +32,17 @@ class ExperimentFeed:
         self.version = 0
         self._changed_at: dict[str, int] = {}
         self._longest = 0
+        self._reset_at = 0  # the version at which the journal was found replaced: older pages start over
 
     def refresh(self) -> None:
         """Read what the driver appended since the last refresh (nothing else is read)."""
         with self._lock:
+            if os.path.getsize(self._follower.journal) < self._follower.offset:  # a new journal (folder remade)
+                self._follower = JournalFollower(self.path)
+                self._changed_at.clear()
+                self._longest = 0
+                self.version += 1
+                self._reset_at = self.version
             changed = self._follower.update()
             if not changed:
                 return
@@ -52,8 +59,10 @@ class ExperimentFeed:
         """The experiment's summary and every trial that changed after version `since` (all of them for 0)."""
         self.refresh()
         with self._lock:
+            if since < self._reset_at:
+                since = 0
             if self._follower.header is None:  # the driver has not written its header yet
-                return {"version": 0, "since": since, "name": self.name, "path": self.path, "state": "STARTING",
+                return {"version": self.version, "since": since, "name": self.name, "path": self.path, "state": "STARTING",
                         "num_trials": 0, "trials": [], "log_params": []}
             loaded = self._follower.loaded()
             trials = [trial_summary(t, loaded, self._longest) for t in loaded.trials
