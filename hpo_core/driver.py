@@ -51,12 +51,14 @@ def run(
     verbose: int = 1,
     sync_interval_s: float = SYNC_INTERVAL_S,
     keep_checkpoints_num: int = 1,
+    dashboard: bool = False,
 ) -> ExperimentAnalysis:
     """Tune `trainable` over `config`; returns the analysis of every trial.
 
     The trainable takes the config dict and returns a dict of metrics, or calls `hpo_core.report(...)` any number of
     times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
-    this process, or use `hpo_ray.run` for Ray.
+    this process, or use `hpo_ray.run` for Ray. `dashboard=True` serves a live web dashboard of the run's folder
+    from a child process and prints its URL (see docs/dashboard.md).
 
     Durability: every result is written to the experiment's journal (`write()`, in the OS) before its decision is
     applied, so a killed driver (SIGKILL, out of memory) loses no acknowledged result and `resume=True` goes on
@@ -78,6 +80,8 @@ def run(
     sync_interval_s = check_sync_interval(sync_interval_s)
     if isinstance(keep_checkpoints_num, bool) or not isinstance(keep_checkpoints_num, int) or keep_checkpoints_num < 1:
         raise AsktellValueError(f"`keep_checkpoints_num` must be an int >= 1, but got {keep_checkpoints_num!r}")
+    if not isinstance(dashboard, bool):
+        raise AsktellTypeError(f"`dashboard` must be True or False, but got {dashboard!r}")
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
     try:  # a run refused here (a bad argument) leaves no folder behind and the folder unlocked
@@ -100,6 +104,10 @@ def run(
     except BaseException:
         storage.discard()
         raise
+    if dashboard:
+        from .dashboard.launch import dashboard_beside_driver
+
+        dashboard_beside_driver(storage.path)
     finished = False
     try:
         Driver(recorded, executor, CallbackList(all_callbacks)).run()

@@ -230,6 +230,7 @@ def _header(experiment: Experiment, seed: Any) -> dict[str, Any]:
         "seed": _seed_dict(seed), "space": space_fingerprint(experiment),
         "metric": experiment.metric, "mode": experiment.mode,
         "metrics": experiment.metrics, "modes": experiment.modes, "num_samples": experiment.num_samples,
+        "log_params": [path for path, domain in experiment.space.domains.items() if getattr(domain, "log", False)],
         "searcher": type(experiment.searcher).__name__, "scheduler": type(experiment.scheduler).__name__,
         "pid": os.getpid(), "host": socket.gethostname(), "t": time.time(),
     }
