@@ -1,7 +1,10 @@
 """`run()`: the driver loop that joins an `Experiment` (decisions) to an `Executor` (processes) and callbacks."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,6 +16,7 @@ from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFai
 from .executors.base import Completed, Executor, Failed, Reported
 from .experiment import Experiment
 from .loggers import default_callbacks
+from .notices import MissingMetricNotice, warn_plain_lists
 from .schedulers.base import TrialScheduler
 from .searchers.base import Searcher
 from .storage import ExperimentStorage
@@ -64,6 +68,7 @@ def run(
         raise AsktellTypeError(f"`callbacks` must be a list of hpo_core.Callback, but got {callbacks!r}")
     if isinstance(verbose, bool) or not isinstance(verbose, int) or not 0 <= verbose <= 3:
         raise AsktellValueError(f"`verbose` must be 0, 1, 2 or 3, but got {verbose!r}")
+    warn_plain_lists(config if isinstance(config, dict) else None)
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
     seed = storage.seed(seed)
@@ -80,18 +85,51 @@ def run(
     executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
     all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
                                       mode=experiment.mode)
-    finished = False
-    try:
-        Driver(recorded, executor, CallbackList(all_callbacks)).run()
-        finished = recorded.is_finished()
-    finally:
-        storage.close(finished=finished)
+    all_callbacks.append(MissingMetricNotice(experiment.metric))
+    finished = interrupted = False
+    with _second_interrupt_ignored():
+        try:
+            Driver(recorded, executor, CallbackList(all_callbacks)).run()
+            finished = recorded.is_finished()
+        except KeyboardInterrupt:  # Ctrl-C: workers ended by Driver.run, the folder closed below, then one line
+            interrupted = True
+        finally:
+            storage.close(finished=finished)
     analysis = experiment.analysis()
     analysis.path = storage.path
-    failed = [str(t) for t in analysis.trials if t.status is TrialStatus.ERROR]
+    if interrupted:
+        if verbose > 0:
+            done = sum(1 for t in analysis.trials if t.status.is_finished)
+            print(f"[asktell] Interrupted ({done} trials finished, kept in the folder). Resume with: "
+                  f"run({trainable_name(trainable)}, ..., name={storage.path!r}, resume=True)", flush=True)
+        return analysis
+    failed = [t for t in analysis.trials if t.status is TrialStatus.ERROR]
     if failed and raise_on_failed_trial:
-        raise TrialsFailedError(failed)
+        raise TrialsFailedError(failed, total=len(analysis.trials))
     return analysis
+
+
+@contextlib.contextmanager
+def _second_interrupt_ignored():
+    """After a first Ctrl-C the clean-up (stopping workers, closing the journal) must finish: a second one is
+    ignored until `run()` returns. Only the main thread can set signal handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:  # the user (or a notebook) handles Ctrl-C: keep theirs
+        yield
+        return
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Driver:
