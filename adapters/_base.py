@@ -21,8 +21,9 @@ import cloudpickle
 import numpy as np
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
+from hpo_core.objectives import as_list as _as_list
+from hpo_core.objectives import check_modes, refuse_several
 from hpo_core.searchers import Searcher
-from hpo_core.searchers.base import check_mode
 from hpo_core.space import Space
 
 from ._space import Param, all_params, convert_space, encode_point, to_fixed
@@ -49,10 +50,6 @@ def _quiet_logger(name: str):
         yield
     finally:
         log.setLevel(level)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def check_seed(seed: Any, name: str) -> int | None:
@@ -107,18 +104,13 @@ class LibrarySearcher(Searcher):
 
     # --- set-up -------------------------------------------------------------------------------------------------
     def _check_metric_mode(self, metric: Any, mode: Any) -> tuple[Any, Any]:
-        metrics, modes = _as_list(metric), _as_list(mode)
-        for one in modes:
-            check_mode(one)
-        for one in metrics:
+        check_modes(mode)
+        for one in _as_list(metric):
             if not isinstance(one, str) or not one:
                 raise AsktellTypeError(f"`metric` must be a non-empty string (or a list of them), but got {metric!r}")
-        if len(metrics) > 1 and not self.multi_objective:
-            raise AsktellValueError(
-                f"{type(self).__name__} optimises one metric, but got metric={metric!r}; use OptunaSearch for "
-                "several objectives"
-            )
-        if metrics and modes and len(metrics) != len(modes):
+        if not self.multi_objective:
+            refuse_several(self, metric, "searcher")
+        if metric is not None and mode is not None and len(_as_list(metric)) != len(_as_list(mode)):
             raise AsktellValueError(f"`metric` and `mode` must have the same length, but got {metric!r} and {mode!r}")
         return metric, mode
 

@@ -6,10 +6,11 @@ import datetime
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
-from .storage.layout import default_storage_path
-from .storage.loader import is_experiment, load_experiment
+from .storage.layout import JOURNAL, default_storage_path
+from .storage.loader import JournalDamageWarning, is_experiment, load_experiment
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +35,14 @@ def _report(args: argparse.Namespace) -> int:
     if not is_experiment(args.folder):
         print(f"asktell: {args.folder} is not an experiment folder (no journal.jsonl)", file=sys.stderr)
         return 2
-    path = write_report(args.folder, args.output, metric=args.metric, mode=args.mode)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JournalDamageWarning)
+        path = write_report(args.folder, args.output, metric=args.metric, mode=args.mode)
+    for warning in caught:
+        if issubclass(warning.category, JournalDamageWarning):
+            print(f"asktell: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     print(f"wrote {path}")
     return 0
 
@@ -44,15 +52,20 @@ def _ls(root: str) -> int:
         print(f"asktell: {root} is not a folder", file=sys.stderr)
         return 2
     rows = [("EXPERIMENT", "STATE", "TRIALS", "FINISHED", "ERRORS", "BEST", "LAST UPDATE")]
+    notes = []
     for name in sorted(os.listdir(root)):
         folder = os.path.join(root, name)
         if not is_experiment(folder):
             continue
         try:
-            loaded = load_experiment(folder)
+            loaded = load_experiment(folder, warn=False)
         except (OSError, ValueError) as error:
             rows.append((name, "UNREADABLE", "", "", "", str(error)[:40], ""))
+            notes.append(f"{name}: {error}")
             continue
+        if loaded.problems:
+            notes.append(f"{name}: {JOURNAL} has {len(loaded.problems)} damaged line(s), left out: "
+                         + "; ".join(loaded.problems[:5]))
         finished = sum(t.status.is_finished for t in loaded.trials)
         errors = sum(t.status.name == "ERROR" for t in loaded.trials)
         rows.append((name, loaded.state.name, str(len(loaded.trials)), str(finished), str(errors),
@@ -63,6 +76,8 @@ def _ls(root: str) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for note in notes:
+        print(f"warning: {note}")
     return 0
 
 

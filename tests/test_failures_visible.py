@@ -18,7 +18,6 @@ import pytest
 
 from hpo_core import SerialExecutor, TrialStatus, report, run, uniform
 from hpo_core.errors import TrialsFailedError
-from hpo_core.schedulers import ASHAScheduler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT, "ASKTELL_JOURNAL_FSYNC": "0"}
@@ -57,7 +56,8 @@ def test_each_failed_trial_prints_one_line_and_the_error_names_the_users_file(tm
         deadline = time.monotonic() + 10
         while not os.path.exists(error_file) and time.monotonic() < deadline:
             time.sleep(0.05)
-        text = open(error_file).read()
+        with open(error_file) as handle:
+            text = handle.read()
         assert f'File "{script}", line 6, in objective' in text  # the user's file and line, with the source
         assert "raise ValueError" in text and "<dynamic-code>" not in text
     # the error at the end: how many, the first one's message, the hint; not a list of every trial
@@ -95,7 +95,7 @@ def test_a_plain_list_in_the_config_is_warned_once(caplog):
 
 def test_a_trial_that_never_reports_the_metric_is_warned_once(caplog):
     def forgets_to_return(config):
-        config["w"] * 2  # noqa: B018 - the bug this warning is for
+        config["w"] * 2  # the bug this warning is for: nothing returned, nothing reported
 
     with caplog.at_level(logging.WARNING, logger="asktell"):
         run(forgets_to_return, {"w": uniform(0, 1)}, num_samples=3, metric="loss", mode="min",
@@ -108,7 +108,8 @@ def test_a_trial_that_never_reports_the_metric_is_warned_once(caplog):
 
 # --- the live "best" and best_config agree; the README example ------------------------------------------------------
 def _readme_example() -> str:
-    text = open(os.path.join(ROOT, "README.md")).read()
+    with open(os.path.join(ROOT, "README.md")) as handle:
+        text = handle.read()
     section = text.split("## Fifteen lines", 1)[1]
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
@@ -186,7 +187,7 @@ import sys, time
 from hpo_core import ProcessExecutor, run, report, uniform
 
 def objective(config):
-    for step in range(40):
+    for step in range(60):
         time.sleep(0.1)
         report(loss=config["w"] / (step + 1))
 
@@ -223,20 +224,22 @@ def test_ctrl_c_prints_one_line_with_the_resume_call_and_leaves_no_process(tmp_p
     def read_stdout():
         for line in process.stdout:
             lines.append(line.rstrip("\n"))
-            if "2 running" in line:
+            if "0/4 trials done, 2 running" in line:
                 running.set()
 
     reader = threading.Thread(target=read_stdout, daemon=True)
     reader.start()
     assert running.wait(240), lines
     os.killpg(process.pid, signal.SIGINT)
-    stderr = process.communicate(timeout=120)[1]
-    reader.join(10)
+    process.wait(timeout=120)
+    reader.join(10)  # (the reader owns stdout: communicate() would race it for the last lines)
+    stderr = process.stderr.read()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     interrupted = [line for line in lines if "Interrupted" in line]
     folder = str(tmp_path / "interrupted")
-    assert len(interrupted) == 1 and re.fullmatch(
+    assert len(interrupted) == 1, lines
+    assert re.fullmatch(
         rf"\[asktell\] Interrupted \(\d trials finished, kept in the folder\)\. "
         rf"Resume with: run\(objective, \.\.\., name={re.escape(repr(folder))}, resume=True\)", interrupted[0])
     assert any(line.startswith("AFTER RUN") for line in lines), lines

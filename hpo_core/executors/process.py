@@ -178,7 +178,8 @@ class ProcessExecutor(Executor):
         return self._size - len(self._busy) - len(self._ending)
 
     def running(self) -> set[str]:
-        return set(self._busy)
+        """Trials with a run in a worker, including runs told to end whose end message is still unread."""
+        return set(self._busy) | {worker.trial_id for worker in self._ending}
 
     def start(self, suggestion: Suggestion) -> None:
         if suggestion.trial_id in self._busy:

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..enums import Decision
 from ..errors import AsktellValueError
-from ..searchers.base import adopt_metric_mode, check_mode
+from ..objectives import check_modes, refuse_several
+from ..searchers.base import adopt_metric_mode
 from ..suggestion import ResumeRequest
 from ..trial import Trial
 
@@ -30,17 +31,22 @@ class TrialScheduler:
     requires_metric = False  # True: refuses to run without metric and mode
     requires_checkpoints = False  # True: the trainable must save checkpoints (PBT, PB2)
     refuses_model_based_searchers = False
+    multi_objective = False  # True: ranks trials by several metrics (`metric=[...]`, `mode=[...]`)
 
-    def __init__(self, *, time_attr: str = "training_iteration", metric: str | None = None, mode: str | None = None):
-        check_mode(mode)
+    def __init__(self, *, time_attr: str = "training_iteration", metric: str | list[str] | None = None,
+                 mode: str | list[str] | None = None):
+        check_modes(mode)
         self.time_attr = time_attr
         self.metric = metric
         self.mode = mode
         self.rng: np.random.Generator = np.random.default_rng(0)
 
-    def set_search_properties(self, metric: str | None, mode: str | None) -> None:
-        """Fill metric/mode from the experiment; refuse a conflicting value or a missing one when required."""
+    def set_search_properties(self, metric: str | list[str] | None, mode: str | list[str] | None) -> None:
+        """Fill metric/mode from the experiment; refuse a conflicting value, a missing one when required, and
+        several metrics unless the scheduler is multi-objective."""
         adopt_metric_mode(self, metric, mode)
+        if self.requires_metric and not self.multi_objective:
+            refuse_several(self, self.metric, "scheduler")
         if self.requires_metric and (self.metric is None or self.mode is None):
             raise AsktellValueError(
                 f"{type(self).__name__} needs `metric` and `mode`; got metric={self.metric!r}, mode={self.mode!r}"

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import AsktellValueError
+from ..objectives import as_list, check_mode, check_modes, check_objectives, refuse_several, single_or_list
+
+__all__ = ["FINISHED", "Searcher", "adopt_metric_mode", "check_mode"]
 
 if TYPE_CHECKING:
     from ..space import Space
@@ -31,26 +34,26 @@ class _Finished:
 
 FINISHED = _Finished()
 
-VALID_MODES = ("min", "max")
-
-
-def check_mode(mode: Any, parameter: str = "mode") -> None:
-    if mode is not None and mode not in VALID_MODES:
-        raise AsktellValueError(f"`{parameter}` must be 'min' or 'max', but got {mode!r}")
-
 
 def adopt_metric_mode(owner: Any, metric: Any, mode: Any) -> None:
     """Fill `owner.metric`/`owner.mode` from the experiment where the constructor left them out; refuse a
-    value that conflicts with the one the owner (a searcher or scheduler) was constructed with."""
-    check_mode(mode)
-    for name, given in (("metric", metric), ("mode", mode)):
-        own = getattr(owner, name)
-        if own is not None and given is not None and own != given:
+    value that conflicts with the one the owner (a searcher or scheduler) was constructed with.
+
+    An owner constructed with one metric that is among the experiment's several follows that one objective.
+    """
+    metrics, modes = check_objectives(metric, mode)
+    own_metrics, own_modes = as_list(owner.metric), as_list(owner.mode)
+    if len(own_metrics) == 1 and len(metrics) > 1 and own_metrics[0] in metrics:
+        position = metrics.index(own_metrics[0])
+        metrics, modes = [metrics[position]], modes[position:position + 1]
+    for name, own, given in (("metric", own_metrics, metrics), ("mode", own_modes, modes)):
+        if own and given and own != given:
             raise AsktellValueError(
-                f"{type(owner).__name__} has {name}={own!r} but run()/Experiment got {name}={given!r}"
+                f"{type(owner).__name__} has {name}={getattr(owner, name)!r} but run()/Experiment got "
+                f"{name}={single_or_list(given)!r}"
             )
-        if own is None:
-            setattr(owner, name, given)
+        if not own:
+            setattr(owner, name, single_or_list(given))
 
 
 class Searcher:
@@ -61,18 +64,22 @@ class Searcher:
     """
 
     model_based = False
+    multi_objective = False  # True: accepts several metrics (`metric=[...]`, `mode=[...]`)
 
-    def __init__(self, metric: str | None = None, mode: str | None = None):
-        check_mode(mode)
+    def __init__(self, metric: str | list[str] | None = None, mode: str | list[str] | None = None):
+        check_modes(mode)
         self.metric = metric
         self.mode = mode
         self.space: Space | None = None
         self.rng: np.random.Generator = np.random.default_rng()
 
     # --- set up by the experiment -------------------------------------------------------------------------
-    def set_search_properties(self, metric: str | None, mode: str | None, space: Space) -> None:
+    def set_search_properties(self, metric: str | list[str] | None, mode: str | list[str] | None,
+                              space: Space) -> None:
         """Fill metric/mode when the constructor left them out; refuse a conflict; take the search space."""
         adopt_metric_mode(self, metric, mode)
+        if self.model_based and not self.multi_objective:
+            refuse_several(self, self.metric, "searcher")
         self.space = space
         self._setup(space)
 

@@ -12,12 +12,13 @@ import os
 from typing import Any
 
 from ..enums import Decision, TrialStatus
+from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from ..suggestion import Suggestion
 from ..trial import Trial
 from .appender import Appender
 from .journal import Journal
-from .layout import ERROR, PARAMS, dumps, to_jsonable, trial_dirname, write_atomic
+from .layout import ERROR, PARAMS, dumps, safe_name, to_jsonable, trial_dirname, write_atomic
 
 
 class DiskCheckpoint:
@@ -99,10 +100,14 @@ class RecordingExperiment:
             if len(trial.exploits) > self._exploits.get(trial.trial_id, 0):
                 self._exploits[trial.trial_id] = len(trial.exploits)
                 record["ex"] = trial.exploits[-1]
+                if not self.replaying:  # the donor's checkpoint becomes the trial's own (a retry restores it)
+                    record.update(self._adopt_checkpoint(trial))
         if changes:
             record["st"] = changes
         self._write(record)
         self._trial_folder(trial)
+        if record.get("ck"):
+            self._drop_old_checkpoint(trial, record["ck"])
         return suggestion
 
     def tell(self, trial_id: str, metrics: dict[str, Any], checkpoint: Any = None) -> Decision:
@@ -117,7 +122,11 @@ class RecordingExperiment:
             result = {k: v for k, v in trial.last_result.items() if k != "config"}
             record = {"ev": "tell", "id": trial_id, "r": result, "t": now}
             if checkpoint is not None:
-                record["ck"] = self._save_checkpoint(trial, checkpoint)
+                inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+                if inline is not None:
+                    record["sck"] = inline  # simulated: no file at all
+                else:
+                    record["ck"] = self._save_checkpoint(trial, checkpoint)
         changes = self._changes()
         if changes:
             record["st"] = changes
@@ -202,6 +211,15 @@ class RecordingExperiment:
     def set_dir(self, trial_id: str, dirname: str) -> None:
         self._dirs[trial_id] = dirname
 
+    @property
+    def dirs(self) -> dict[str, str]:
+        """trial_id -> its folder's name inside the experiment folder."""
+        return self._dirs
+
+    def keep_checkpoint_file(self, trial: Trial, name: str) -> None:
+        """`name` is the trial's latest checkpoint file (the one a newer checkpoint replaces)."""
+        self._drop_old_checkpoint(trial, name)
+
     def _trial_folder(self, trial: Trial) -> None:
         """Set `trial.path`; (re)write params.json in the background when the config is new or changed (PBT)."""
         trial.path = self.trial_path(trial)
@@ -215,10 +233,10 @@ class RecordingExperiment:
                              truncate=True)
             self.files.close(path)
 
-    def _save_checkpoint(self, trial: Trial, checkpoint: Any) -> str:
+    def _save_checkpoint(self, trial: Trial, checkpoint: Any, *, name: str | None = None) -> str:
         if isinstance(checkpoint, DiskCheckpoint):  # replaying the journal
             return os.path.basename(checkpoint.path)
-        name = f"checkpoint_{trial.iteration:06d}.pkl"
+        name = name or f"checkpoint_{trial.iteration:06d}.pkl"
         import cloudpickle
 
         try:
@@ -230,6 +248,34 @@ class RecordingExperiment:
             return ""
         write_atomic(os.path.join(self.trial_path(trial), name), data, sync=self.journal.fsync)
         return name
+
+    def _adopt_checkpoint(self, trial: Trial) -> dict[str, Any]:
+        """The journal fields of the donor's checkpoint a PBT exploit adopted: the trial's own file of it ("ck"),
+        or the simulated checkpoint inline ("sck"), with the iteration it was taken at ("it")."""
+        checkpoint = trial.checkpoint
+        inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+        if inline is not None:
+            return {"sck": inline, "it": trial.checkpoint_iteration}
+        return {"ck": self._adopted_file(trial), "it": trial.checkpoint_iteration}
+
+    def _adopted_file(self, trial: Trial) -> str:
+        """Give the trial its own file of the donor's checkpoint; "" when there is none to keep."""
+        donor = trial.exploits[-1]["donor"]
+        name = f"checkpoint_{trial.checkpoint_iteration:06d}_from_{safe_name(str(donor), 16)}.pkl"
+        target = os.path.join(self.trial_path(trial), name)
+        source = self._checkpoint_file.get(donor)
+        if source:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            source = os.path.join(self.path, self._dirs[donor], source)
+            try:
+                os.link(source, target + ".tmp")  # the donor may delete its file: a second name keeps it
+                os.replace(target + ".tmp", target)
+                return name
+            except OSError:
+                pass
+        if trial.checkpoint is None:
+            return ""
+        return self._save_checkpoint(trial, trial.checkpoint, name=name)
 
     def _drop_old_checkpoint(self, trial: Trial, name: str) -> None:
         old = self._checkpoint_file.get(trial.trial_id)
