@@ -143,34 +143,6 @@ def test_plain_output_ends_with_the_final_status_even_when_trials_fail(tmp_path,
     assert re.match(r"\[asktell\] 6/6 trials done, 0 running, \d failed \|", lines[-2])
 
 
-@pytest.mark.slow
-def test_tty_summary_is_printed_once(tmp_path):
-    pytest.importorskip("rich")
-    import pty
-
-    code = ("import hpo_core\nfrom hpo_core import SerialExecutor, uniform\n"
-            "hpo_core.run(lambda c: {'s': c['w']}, {'w': uniform(0, 1)}, num_samples=3, metric='s', mode='min',"
-            f" executor=SerialExecutor(), storage_path={str(tmp_path)!r}, name='t', verbose=1)\n")
-    out = bytearray()
-
-    def read(fd):
-        data = os.read(fd, 1024)
-        out.extend(data)
-        return data
-
-    old = dict(os.environ)
-    os.environ.update({**ENV, "TERM": "xterm"})
-    try:
-        status = pty.spawn([sys.executable, "-c", code], read)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-    assert os.waitstatus_to_exitcode(status) == 0
-    text = out.decode(errors="replace")
-    assert "3/3 trials done" in text  # the live display's last frame is the summary ...
-    assert "[asktell] 3/3 trials done" not in text  # ... not printed again as a plain line
-
-
 def test_optuna_study_creation_line_is_silenced(tmp_path):
     code = ("from hpo_adapters.optuna import OptunaSearch\nfrom hpo_core import SerialExecutor, run, uniform\n"
             "run(lambda c: {'loss': c['x']}, {'x': uniform(0, 1)}, num_samples=2, search_alg=OptunaSearch(seed=0),"

@@ -213,3 +213,4 @@ def test_tty_output_uses_a_live_display(tmp_path):
         os.environ.update(old)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"\x1b[" in out and b"3/3 trials done" in out
+    assert b"[asktell] 3/3 trials done" not in out  # the live display's last frame is the summary: not printed twice
