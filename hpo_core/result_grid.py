@@ -143,7 +143,8 @@ class ResultGrid:
         trials = analysis.trials
         if filter_nan_and_inf:
             trials = [t for t in trials if _finite_in_scope(t, metric, scope)]
-        best = ExperimentAnalysis(trials, metric, mode).get_best_trial(metric, mode, scope)
+        best = ExperimentAnalysis(trials, metric, mode).get_best_trial(metric, mode, scope,
+                                                                       filter_nan_and_inf=filter_nan_and_inf)
         if best is None:
             raise AsktellValueError(
                 f"no trial has a {'finite ' if filter_nan_and_inf else ''}value of metric={metric!r} to rank by"
