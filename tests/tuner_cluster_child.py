@@ -18,6 +18,7 @@ import tempfile
 import time
 
 os.environ["RAY_AUTH_MODE"] = "disabled"
+os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")  # a loaded 2-core machine starts nodes slowly
 
 import cloudpickle
 import ray

@@ -74,6 +74,11 @@ class Searcher:
         self.rng: np.random.Generator = np.random.default_rng()
 
     # --- set up by the experiment -------------------------------------------------------------------------
+    def planned_trials(self, num_samples: int) -> int | None:
+        """How many trials `num_samples` samples make with this searcher, when it decides that itself (None: the
+        experiment's count, `num_samples` times the grid's size)."""
+        return None
+
     def set_search_properties(self, metric: str | list[str] | None, mode: str | list[str] | None,
                               space: Space) -> None:
         """Fill metric/mode when the constructor left them out; refuse a conflict; take the search space."""
