@@ -14,6 +14,7 @@ from typing import Any
 
 import cloudpickle
 
+from .checkpoint_keeper import CheckpointKeeper
 from .errors import AsktellTypeError, AsktellValueError
 from .result_grid import ResultGrid
 from .storage.layout import JOURNAL, experiment_dir
@@ -82,11 +83,16 @@ class Tuner:
         run_args.update(name=path, storage_path=None, resume=self._resume)
         if self.executor is not None:
             run_args["executor"] = self.executor
+        keeper = None
+        if CheckpointKeeper.wanted(self.run_config.checkpoint_config):
+            keeper = CheckpointKeeper(self.run_config.checkpoint_config)
+            run_args["callbacks"].append(keeper)
         fail_fast = self.run_config.failure_config.fail_fast
         analysis = self.run_function(trainable, config=self.param_space, resources_per_trial=resources,
                                      raise_on_failed_trial=fail_fast == "raise", **run_args)
         self._resume = "AUTO"  # fit() again continues this experiment
-        self._results = ResultGrid(analysis)
+        kept = None if keeper is None else {t.trial_id: keeper.best(t.trial_id) for t in analysis.trials}
+        self._results = ResultGrid(analysis, kept)
         return self._results
 
     def get_results(self) -> ResultGrid:

@@ -60,6 +60,19 @@ def test_fit_returns_a_result_grid_with_ray_tunes_accessors():
     assert Tuner.can_restore(grid.experiment_path)
 
 
+def test_checkpoint_config_keeps_the_best_checkpoints_as_folders():
+    grid = make_tuner({"x": uniform(0, 1)}, name="kept",
+                      checkpoint_config=CheckpointConfig(num_to_keep=2, checkpoint_score_attribute="loss",
+                                                         checkpoint_score_order="min")).fit()
+    for result in grid:
+        kept = result.best_checkpoints  # loss = x * step grows: step 1 (the lowest) and step 4 (the newest) stay
+        assert [r["training_iteration"] for _, r in kept] == [1, 4]
+        folders = sorted(f for f in os.listdir(result.path) if os.path.isdir(os.path.join(result.path, f)))
+        assert folders == ["checkpoint_000001", "checkpoint_000004"]
+        with open(os.path.join(kept[0][0].path, "state.json")) as handle:
+            assert json.load(handle) == {"step": 1}
+
+
 def test_get_best_result_skips_nan_and_inf_unless_asked():
     values = iter([float("nan"), 2.0, float("inf")])
     tuner = Tuner(lambda config: {"loss": next(values)}, executor=SerialExecutor(),
