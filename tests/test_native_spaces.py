@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from hpo_core import AsktellValueError, BasicVariantGenerator, ConcurrencyLimiter, Experiment, SerialExecutor, run
-from hpo_core import choice, uniform
+from hpo_core import (
+    AsktellValueError,
+    BasicVariantGenerator,
+    ConcurrencyLimiter,
+    Experiment,
+    SerialExecutor,
+    choice,
+    run,
+    uniform,
+)
 
 optuna = pytest.importorskip("optuna")
 hyperopt = pytest.importorskip("hyperopt")
-pytest.importorskip("bayes_opt")
-from hpo_adapters.bayesopt import BayesOptSearch  # noqa: E402
-from hpo_adapters.hyperopt import HyperOptSearch  # noqa: E402
-from hpo_adapters.optuna import OptunaSearch  # noqa: E402
+BayesOptSearch = pytest.importorskip("hpo_adapters.bayesopt").BayesOptSearch
+HyperOptSearch = pytest.importorskip("hpo_adapters.hyperopt").HyperOptSearch
+OptunaSearch = pytest.importorskip("hpo_adapters.optuna").OptunaSearch
 
 
 def loss(config):
@@ -89,7 +96,6 @@ def test_save_and_restore_through_a_file(make, tmp_path):
             exp.complete(suggestion.trial_id)
         return exp, configs
 
-    _, first = drive(make(), 3)
     searcher = make()
     drive(searcher, 3)
     searcher.save(str(tmp_path / "searcher.pkl"))
