@@ -144,6 +144,7 @@ class RunConfig:
         verbose: 0 silent ... 3 every result (Ray Tune's `False`/`True` are 0/1).
         failure_config, checkpoint_config: see `FailureConfig` and `CheckpointConfig`.
         progress_reporter: a `CLIReporter`-style reporter; its metric columns become the progress display's.
+        dashboard: serve a live web dashboard of the run and print its URL (`run(..., dashboard=True)`).
         log_to_file, sync_config: accepted for Ray Tune's code, not used.
 
     Example:
@@ -159,6 +160,7 @@ class RunConfig:
     failure_config: FailureConfig = field(default_factory=FailureConfig)
     checkpoint_config: CheckpointConfig = field(default_factory=CheckpointConfig)
     progress_reporter: Any = None
+    dashboard: bool = False
     log_to_file: Any = None
     sync_config: Any = None
 
@@ -177,6 +179,8 @@ class RunConfig:
             raise AsktellValueError(f"`verbose` must be 0, 1, 2 or 3 (or a bool), but got {self.verbose!r}")
         if self.callbacks is not None and not all(isinstance(c, Callback) for c in self.callbacks):
             raise AsktellTypeError(f"`callbacks` must be a list of Callback, but got {self.callbacks!r}")
+        if not isinstance(self.dashboard, bool):
+            raise AsktellTypeError(f"`dashboard` must be True or False, but got {self.dashboard!r}")
 
     def run_arguments(self, *, metric: Any = None, mode: Any = None) -> dict[str, Any]:
         verbose = 1 if self.verbose is None else int(self.verbose)
@@ -188,7 +192,7 @@ class RunConfig:
             stop = fail_fast if stop is None else CombinedStopper(as_stopper(stop), fail_fast)
             callbacks.append(fail_fast)
         return {"name": self.name, "storage_path": self.storage_path, "stop": stop, "callbacks": callbacks,
-                "verbose": verbose, "max_failures": self.failure_config.max_failures}
+                "verbose": verbose, "max_failures": self.failure_config.max_failures, "dashboard": self.dashboard}
 
 
 class FailFast(Stopper, Callback):
