@@ -22,7 +22,12 @@ class TrialError(AsktellError):
 
 
 def checkpoint_value(stored: Any) -> Any:
-    """The checkpoint the trainable reported, out of an executor's wrapper (such as `hpo_ray.RayCheckpoint`)."""
+    """The checkpoint the trainable reported, out of the experiment folder's record (`DiskCheckpoint`) and an
+    executor's wrapper (such as `hpo_ray.RayCheckpoint`)."""
+    from .storage.checkpoints import DiskCheckpoint
+
+    if isinstance(stored, DiskCheckpoint):
+        stored = stored.load()
     unwrap = getattr(type(stored), "__checkpoint_value__", None)
     return stored if unwrap is None else unwrap(stored)
 
