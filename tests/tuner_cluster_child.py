@@ -18,7 +18,6 @@ import tempfile
 import time
 
 os.environ["RAY_AUTH_MODE"] = "disabled"
-os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")  # a loaded 2-core machine starts nodes slowly
 
 import cloudpickle
 import ray
