@@ -159,21 +159,21 @@ class ExperimentStorage:
             return np.random.SeedSequence()
         return given
 
-    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S
-               ) -> RecordingExperiment:
+    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S,
+               keep_checkpoints_num: int = 1) -> RecordingExperiment:
         """Journal `experiment` from now on (fsync policy: see journal.py); when resuming, first replay the journal."""
         os.makedirs(self.path, exist_ok=True)
-        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
-        recorder = RecordingExperiment(experiment, self.path, journal=None)
+        recorder = RecordingExperiment(experiment, self.path, journal=None, keep_checkpoints_num=keep_checkpoints_num)
         self.recorder = recorder
         header = _header(experiment, seed)
         if self.resuming:
             _check_same(self.records[0][1], header, self.path)
             _replay(recorder, self.records[1:])
             recorder.clock_offset = recorder._base_clock() - recorder.now
+        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
         recorder.journal, recorder.replaying = journal, False
         if self.resuming:
-            _load_checkpoints(experiment)
+            recorder.restore_checkpoints()  # the newest file of each trial that exists; loaded when live
             recorder.note({"ev": "resume", "mode": self.mode.name, "pid": os.getpid(),
                            "host": socket.gethostname(), "t": time.time()})
             revive = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.ERROR) \
@@ -189,7 +189,7 @@ class ExperimentStorage:
         recorder = self.recorder
         try:
             if recorder is not None and recorder.journal is not None:
-                recorder.files.drain()
+                recorder.drain()  # logger files and checkpoints written before the journal closes
                 # "end": finished; "stop": the driver left early (an exception, Ctrl-C) and it can be resumed
                 recorder.note({"ev": "end" if finished else "stop", "t": time.time()})
                 recorder.journal.close()
@@ -319,16 +319,3 @@ def _checkpoint(recorder: RecordingExperiment, trial: Trial | None, record: dict
         raise ResumeMismatchError(f"a checkpoint for trial {record['id']}, which was never started")
     name = record["ck"]
     return DiskCheckpoint(resolve_inside(recorder.path, recorder.dirs[trial.trial_id], name) if name else "")
-
-
-def _load_checkpoints(experiment: Experiment) -> None:
-    """Unpickle the trials' latest checkpoints (this runs code from the folder: resume only trusted folders)."""
-    for trial in experiment.trials.values():
-        if isinstance(trial.checkpoint, DiskCheckpoint):
-            try:
-                trial.checkpoint = trial.checkpoint.load() if trial.checkpoint.path else None
-            except Exception as error:  # noqa: BLE001 - any unpickling failure means: restart from scratch
-                logger.warning("checkpoint of %s cannot be loaded (%s): it restarts from scratch", trial, error)
-                trial.checkpoint = None
-            if trial.checkpoint is None:  # from scratch: the trainable counts from step 1 again, and so do we
-                trial.checkpoint_iteration = 0
