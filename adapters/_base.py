@@ -8,7 +8,9 @@ otherwise.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import math
 import sys
 from collections.abc import Sequence
@@ -19,8 +21,9 @@ import cloudpickle
 import numpy as np
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
+from hpo_core.objectives import as_list as _as_list
+from hpo_core.objectives import check_modes, refuse_several
 from hpo_core.searchers import Searcher
-from hpo_core.searchers.base import check_mode
 from hpo_core.space import Space
 
 from ._space import Param, all_params, convert_space, encode_point, to_fixed
@@ -36,8 +39,17 @@ def require(module: str, extra: str, searcher: str) -> ModuleType:
         ) from exc
 
 
-def _as_list(value: Any) -> list[Any]:
-    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+@contextlib.contextmanager
+def _quiet_logger(name: str):
+    """Keep a library's INFO chatter out of the run's output while its objects are built (warnings still show)."""
+    log = logging.getLogger(name)
+    level = log.level
+    if log.getEffectiveLevel() < logging.WARNING:
+        log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def check_seed(seed: Any, name: str) -> int | None:
@@ -92,18 +104,13 @@ class LibrarySearcher(Searcher):
 
     # --- set-up -------------------------------------------------------------------------------------------------
     def _check_metric_mode(self, metric: Any, mode: Any) -> tuple[Any, Any]:
-        metrics, modes = _as_list(metric), _as_list(mode)
-        for one in modes:
-            check_mode(one)
-        for one in metrics:
+        check_modes(mode)
+        for one in _as_list(metric):
             if not isinstance(one, str) or not one:
                 raise AsktellTypeError(f"`metric` must be a non-empty string (or a list of them), but got {metric!r}")
-        if len(metrics) > 1 and not self.multi_objective:
-            raise AsktellValueError(
-                f"{type(self).__name__} optimises one metric, but got metric={metric!r}; use OptunaSearch for "
-                "several objectives"
-            )
-        if metrics and modes and len(metrics) != len(modes):
+        if not self.multi_objective:
+            refuse_several(self, metric, "searcher")
+        if metric is not None and mode is not None and len(_as_list(metric)) != len(_as_list(mode)):
             raise AsktellValueError(f"`metric` and `mode` must have the same length, but got {metric!r} and {mode!r}")
         return metric, mode
 
@@ -158,7 +165,8 @@ class LibrarySearcher(Searcher):
         if self._lib is None:
             if self._seed is None:
                 self._seed = int(self.rng.integers(2**31 - 1))
-            self._lib = self._build()
+            with _quiet_logger(self.module):  # e.g. optuna's "A new study created in memory" at INFO
+                self._lib = self._build()
             self._lib.setdefault("live", {})
         canonical = self._ask(trial_id)
         return self.space.sample(self.rng, fixed=to_fixed(self._index, canonical))

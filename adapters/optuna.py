@@ -26,19 +26,24 @@ each); failed or NaN trials are told FAIL. With several objectives a stopped tri
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
 
 from ._base import LibrarySearcher, check_points
-from ._space import Param, ParamKind, all_params, walk_active
+from ._native import NativeSpace
+from ._space import Param, ParamKind, all_params, encode_point, walk_active
 
 __all__ = ["OptunaSearch"]
 
 
-class OptunaSearch(LibrarySearcher):
+class OptunaSearch(NativeSpace, LibrarySearcher):
     """Optuna through `Study.ask/tell`.
+
+    `space` may be optuna's own instead of the run's config: a dict of optuna distributions (searched as the
+    matching asktell domains), or a define-by-run function `fn(optuna_trial) -> dict of constants | None` that
+    calls `trial.suggest_*` (the config is the trial's params, "a/b" names nested, plus the constants).
 
     `sampler`: any optuna sampler, used as given (seed it yourself); by default
     `TPESampler(seed=seed, constant_liar=True)` (multivariate and grouped when the space is conditional).
@@ -57,6 +62,7 @@ class OptunaSearch(LibrarySearcher):
 
     def __init__(
         self,
+        space: dict[str, Any] | Callable[[Any], dict[str, Any] | None] | None = None,
         *,
         sampler: Any = None,
         seed: int | None = None,
@@ -70,6 +76,14 @@ class OptunaSearch(LibrarySearcher):
             raise AsktellTypeError(f"`sampler` must be an optuna sampler, but got {sampler!r}")
         self.sampler = sampler
         self._rewards = None
+        self.native_space = space
+        self._converted = self._distributions_space(space) if isinstance(space, dict) else None
+        if space is not None and not isinstance(space, dict) and not callable(space):
+            raise AsktellTypeError(f"`space` must be a dict of optuna distributions or a define-by-run function, but "
+                                   f"got {space!r}")
+        if callable(space) and evaluated_rewards is not None:
+            raise AsktellValueError("`evaluated_rewards` with a define-by-run `space` is not supported: optuna needs "
+                                    "the distributions of a finished trial")
         if evaluated_rewards is not None:
             check_points(points_to_evaluate)
             if isinstance(evaluated_rewards, (str, dict)) or not isinstance(evaluated_rewards, Sequence) \
@@ -79,6 +93,48 @@ class OptunaSearch(LibrarySearcher):
                     f"({len(self._user_points)}), but got {evaluated_rewards!r}"
                 )
             self._rewards = list(evaluated_rewards)
+
+    # --- optuna's own space ---------------------------------------------------------------------------------------
+    def _distributions_space(self, space: dict[str, Any]) -> dict[str, Any]:
+        """asktell domains for a dict of optuna distributions (asktell domains and constants pass as they are)."""
+        from hpo_core import space as domains
+
+        d = self.lib.distributions
+        converted: dict[str, Any] = {}
+        for name, dist in space.items():
+            if isinstance(dist, d.CategoricalDistribution):
+                converted[name] = domains.choice(list(dist.choices))
+            elif isinstance(dist, d.IntDistribution):
+                if dist.log:
+                    converted[name] = domains.lograndint(dist.low, dist.high + 1)
+                elif dist.step != 1:
+                    converted[name] = domains.qrandint(dist.low, dist.high, dist.step)
+                else:
+                    converted[name] = domains.randint(dist.low, dist.high + 1)
+            elif isinstance(dist, d.FloatDistribution):
+                if dist.log:
+                    converted[name] = domains.loguniform(dist.low, dist.high)
+                elif dist.step is not None:
+                    converted[name] = domains.quniform(dist.low, dist.high, dist.step)
+                else:
+                    converted[name] = domains.uniform(dist.low, dist.high)
+            elif isinstance(dist, d.BaseDistribution):
+                raise AsktellTypeError(f"space[{name!r}]: optuna distribution {dist!r} is not supported")
+            else:
+                converted[name] = dist
+        return converted
+
+    def _space_from_native(self) -> dict[str, Any] | None:
+        return self._converted
+
+    def _ask_native(self, trial_id: str) -> dict[str, Any]:
+        trial = self._lib["study"].ask()
+        self._lib["live"][trial_id] = trial
+        constants = self.native_space(trial)
+        if constants is not None and not isinstance(constants, dict):
+            raise AsktellTypeError(f"the define-by-run `space` function must return a dict or None, but got "
+                                   f"{constants!r}")
+        return {**trial.params, **(constants or {})}
 
     # --- library objects ----------------------------------------------------------------------------------------
     def _distribution(self, param: Param) -> Any:
@@ -112,7 +168,11 @@ class OptunaSearch(LibrarySearcher):
                 sampler = optuna.samplers.TPESampler(seed=self._seed, constant_liar=True, **options)
         directions = ["minimize" if m == "min" else "maximize" for m in self.modes]
         study = optuna.create_study(sampler=sampler, directions=directions)
-        for i, point in enumerate(self._points):
+        points = [_flat(p) for p in self._user_points] if self.asks_natively else self._points
+        for i, point in enumerate(points):
+            if self.asks_natively:  # define-by-run: optuna checks the values when the function asks for them
+                study.enqueue_trial(point, skip_if_exists=False)
+                continue
             params = {path: self._to_optuna(self._index[path], v) for path, v in point.items()}
             if self._rewards is None:
                 study.enqueue_trial(params, skip_if_exists=False)
@@ -195,8 +255,43 @@ class OptunaSearch(LibrarySearcher):
                                                values=values)
         self._lib["study"].add_trial(done)
 
+    def add_evaluated_point(self, parameters: dict[str, Any], value: float | Sequence[float], error: bool = False,
+                            pruned: bool = False, intermediate_values: Sequence[float] | None = None) -> None:
+        """Tell optuna about a config evaluated elsewhere (Ray Tune's API): it joins the study as a finished trial
+        (failed with `error`, pruned with `pruned`). Call it once the experiment gave the searcher its space.
+
+        Example: `searcher.add_evaluated_point({"x": 0.5}, 1.25)`
+        """
+        if self.space is None or self.asks_natively:
+            raise AsktellValueError("add_evaluated_point needs the search space: call it after the experiment set it "
+                                    "up (and not with a define-by-run `space`)")
+        canonical = encode_point(self._params, parameters, "parameters")
+        active = walk_active(self._params, lambda p: canonical.get(p.path, 0))
+        missing = sorted(set(active) - set(canonical))
+        if missing:
+            raise AsktellValueError(f"`parameters` lacks {missing}: an evaluated point must be complete")
+        values = None if error else self._reward_values(0, value)
+        self._start_library()
+        states = self.lib.trial.TrialState
+        state = states.FAIL if error else states.PRUNED if pruned else states.COMPLETE
+        self._lib["study"].add_trial(self.lib.trial.create_trial(
+            params={path: self._to_optuna(self._index[path], v) for path, v in canonical.items()},
+            distributions={path: self._distributions[path] for path in canonical},
+            values=None if state is not states.COMPLETE else values, state=state,
+            intermediate_values=dict(enumerate(intermediate_values or [], start=1)) or None,
+        ))
+
     @property
     def study(self) -> Any:
         """The optuna `Study` (None before the first suggestion)."""
         return None if self._lib is None else self._lib["study"]
 
+
+
+def _flat(point: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested point with "a/b" names, as the define-by-run function names its parameters."""
+    flat: dict[str, Any] = {}
+    for key, value in point.items():
+        name = f"{prefix}{key}"
+        flat.update(_flat(value, name + "/") if isinstance(value, dict) else {name: value})
+    return flat

@@ -16,9 +16,10 @@ from .errors import (
     TrialFinishedError,
     UnknownTrialError,
 )
+from .objectives import check_objectives, single_or_list
 from .schedulers.base import FIFOScheduler, TrialScheduler
 from .schedulers.fidelity import fidelity_of
-from .searchers.base import FINISHED, Searcher, check_mode
+from .searchers.base import FINISHED, Searcher
 from .space import Space
 from .stoppers import Stopper, as_stopper
 from .suggestion import ResumeRequest, Suggestion
@@ -64,9 +65,7 @@ class Experiment:
     ):
         from .searchers.basic_variant import BasicVariantGenerator
 
-        self.metrics, self.modes = _metric_lists(metric, mode)
-        self.metric = self.metrics[0] if self.metrics else None
-        self.mode = self.modes[0] if self.modes else None
+        self.metrics, self.modes = check_objectives(metric, mode)
         _check_int("num_samples", num_samples, minimum=-1)
         if num_samples == 0:
             raise AsktellValueError("`num_samples` must be >= 1 (or -1 for no limit), but got 0")
@@ -91,13 +90,13 @@ class Experiment:
 
         sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         searcher_seq, scheduler_seq = sequence.spawn(2)
-        self.searcher.set_search_properties(
-            self.metrics if len(self.metrics) > 1 else self.metric,
-            self.modes if len(self.modes) > 1 else self.mode,
-            self.space,
-        )
+        self.searcher.set_search_properties(single_or_list(self.metrics), single_or_list(self.modes), self.space)
         self.searcher.set_rng(np.random.default_rng(searcher_seq))
-        self.scheduler.set_search_properties(self.metric, self.mode)
+        if not self.metrics and self.searcher.metric is not None:  # the searcher holds them (OptunaSearch(metric=...))
+            self.metrics, self.modes = check_objectives(self.searcher.metric, self.searcher.mode)
+        self.metric = self.metrics[0] if self.metrics else None
+        self.mode = self.modes[0] if self.modes else None
+        self.scheduler.set_search_properties(single_or_list(self.metrics), single_or_list(self.modes))
         self.scheduler.set_rng(np.random.default_rng(scheduler_seq))
         if self.searcher.multi_fidelity:
             fidelity = fidelity_of(self.scheduler)
@@ -108,16 +107,14 @@ class Experiment:
                 f"{type(self.scheduler).__name__} changes configs itself and cannot be combined with the model-based "
                 f"searcher {type(self.searcher).__name__}; use the default BasicVariantGenerator"
             )
-        if self.metric is None:
-            self.metric, self.mode = self.searcher.metric, self.searcher.mode
-            if isinstance(self.metric, list):
-                self.metric, self.mode = self.metric[0], self.mode[0]
         grid_size = max(1, len(self.space.grid_points())) if self.space.grid else 1
-        self.max_trials = math.inf if num_samples == -1 else num_samples * grid_size
+        planned = None if num_samples == -1 else self.searcher.planned_trials(num_samples)
+        self.max_trials = math.inf if num_samples == -1 else planned if planned is not None else num_samples * grid_size
 
         self.trials: dict[str, Trial] = {}
         self._live: dict[str, Trial] = {}  # PENDING / RUNNING / PAUSED, for O(live) scans
         self._retry: list[str] = []
+        self._requeued: list[str] = []  # trials whose worker was lost with the driver: they go on first
         self._no_more_new = False
         self._stopped_all = False
         self._started_at: float | None = None
@@ -134,6 +131,9 @@ class Experiment:
             self._terminate_paused()
             return None
         self._end_dropped_trials()
+        if self._requeued:  # they held slots when the driver died: they get them back before anyone else
+            trial = self.trials[self._requeued.pop(0)]
+            return self._start_again(trial, trial.checkpoint, trial.checkpoint_iteration)
         request = self.scheduler.next_resume(self._live.values())
         if request is not None:
             return self._resume(request)
@@ -185,8 +185,11 @@ class Experiment:
             "new_config": request.config if request.config is not None else donor.config,
         })
         trial.config = request.config if request.config is not None else dict(donor.config)
-        trial.iteration = donor.checkpoint_iteration  # the restored state is the donor's, at that iteration
-        return self._start_again(trial, donor.checkpoint, donor.checkpoint_iteration)
+        # the restored state is the donor's, at that iteration: it is the trial's checkpoint from now on, so a
+        # retry after a failure restores it too (not the trial's own state from before the exploit)
+        trial.checkpoint, trial.checkpoint_iteration = donor.checkpoint, donor.checkpoint_iteration
+        trial.iteration = donor.checkpoint_iteration
+        return self._start_again(trial, trial.checkpoint, trial.checkpoint_iteration)
 
     def _start_again(self, trial: Trial, checkpoint: Any, start_iteration: int) -> Suggestion:
         self._set_status(trial, TrialStatus.RUNNING)
@@ -300,8 +303,10 @@ class Experiment:
             trial.error = None
             self._live[trial_id] = trial
         self._set_status(trial, TrialStatus.PENDING)
-        if trial_id not in self._retry:
-            self._retry.append(trial_id)
+        if trial_id in self._retry:
+            self._retry.remove(trial_id)
+        if trial_id not in self._requeued:
+            self._requeued.append(trial_id)
 
     def _finish(self, trial: Trial, *, pruned: bool) -> None:
         self._set_status(trial, _TERMINATED)
@@ -368,23 +373,9 @@ class Experiment:
         for trial in [t for t in self._live.values() if t.status in (TrialStatus.PAUSED, TrialStatus.PENDING)]:
             self._finish(trial, pruned=False)
         self._retry.clear()
+        self._requeued.clear()
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise AsktellValueError(f"`{name}` must be an int >= {minimum}, but got {value!r}")
-
-
-def _metric_lists(metric: Any, mode: Any) -> tuple[list[str], list[str]]:
-    metrics = [] if metric is None else list(metric) if isinstance(metric, (list, tuple)) else [metric]
-    modes = [] if mode is None else list(mode) if isinstance(mode, (list, tuple)) else [mode]
-    for name in metrics:
-        if not isinstance(name, str) or not name:
-            raise AsktellTypeError(f"`metric` must be a non-empty string (or a list of them), but got {metric!r}")
-    for one in modes:
-        check_mode(one)
-    if metrics and modes and len(metrics) != len(modes):
-        raise AsktellValueError(f"`metric` and `mode` must have the same length, but got {metric!r} and {mode!r}")
-    if modes and not metrics:
-        raise AsktellValueError(f"`mode={mode!r}` was given without a `metric`")
-    return metrics, modes

@@ -21,7 +21,7 @@ from ..searchers.fidelity import Fidelity
 from ..suggestion import ResumeRequest
 from ..trial import Trial
 from .async_hyperband import check_number, rung_milestones
-from .base import TrialScheduler
+from .base import WORST, TrialScheduler
 
 
 class _Rung:
@@ -36,12 +36,12 @@ class _Rung:
 
     def record(self, score: float) -> None:
         self.count += 1
-        if not math.isnan(score):
+        if score != WORST and not math.isnan(score):
             bisect.insort(self.scores, score)
 
     def promotable(self, score: float, eta: float) -> bool:
-        """The score is among the top ⌊count/η⌋ recorded here (NaN never is)."""
-        if math.isnan(score) or score == -math.inf:
+        """The score is among the top ⌊count/η⌋ recorded here (NaN, the worst score, never is)."""
+        if math.isnan(score) or score == WORST:
             return False
         better = len(self.scores) - bisect.bisect_right(self.scores, score)
         return better < math.floor(self.count / eta)
@@ -135,7 +135,7 @@ class ASHAPromotionScheduler(TrialScheduler):
         if rung.promotable(score, self.reduction_factor):
             return Decision.CONTINUE
         self.arrivals += 1
-        heapq.heappush(rung.paused, (-score if not math.isnan(score) else math.inf, self.arrivals, trial_id))
+        heapq.heappush(rung.paused, (math.inf if math.isnan(score) else -score, self.arrivals, trial_id))
         self.waiting[trial_id] = (bracket, index)
         return Decision.PAUSE
 

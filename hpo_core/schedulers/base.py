@@ -8,6 +8,7 @@ or to restart one from another trial's checkpoint with a new config (PBT), it re
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,11 +16,13 @@ import numpy as np
 
 from ..enums import Decision
 from ..errors import AsktellValueError
-from ..searchers.base import adopt_metric_mode, check_mode
+from ..objectives import check_modes, refuse_several
+from ..searchers.base import adopt_metric_mode
 from ..suggestion import ResumeRequest
 from ..trial import Trial
 
 _CONTINUE = Decision.CONTINUE  # a module constant: enum attribute access is slow on Python 3.11
+WORST = -math.inf  # the oriented score of NaN and of ±inf in the wrong direction
 
 
 class TrialScheduler:
@@ -28,17 +31,22 @@ class TrialScheduler:
     requires_metric = False  # True: refuses to run without metric and mode
     requires_checkpoints = False  # True: the trainable must save checkpoints (PBT, PB2)
     refuses_model_based_searchers = False
+    multi_objective = False  # True: ranks trials by several metrics (`metric=[...]`, `mode=[...]`)
 
-    def __init__(self, *, time_attr: str = "training_iteration", metric: str | None = None, mode: str | None = None):
-        check_mode(mode)
+    def __init__(self, *, time_attr: str = "training_iteration", metric: str | list[str] | None = None,
+                 mode: str | list[str] | None = None):
+        check_modes(mode)
         self.time_attr = time_attr
         self.metric = metric
         self.mode = mode
         self.rng: np.random.Generator = np.random.default_rng(0)
 
-    def set_search_properties(self, metric: str | None, mode: str | None) -> None:
-        """Fill metric/mode from the experiment; refuse a conflicting value or a missing one when required."""
+    def set_search_properties(self, metric: str | list[str] | None, mode: str | list[str] | None) -> None:
+        """Fill metric/mode from the experiment; refuse a conflicting value, a missing one when required, and
+        several metrics unless the scheduler is multi-objective."""
         adopt_metric_mode(self, metric, mode)
+        if self.requires_metric and not self.multi_objective:
+            refuse_several(self, self.metric, "scheduler")
         if self.requires_metric and (self.metric is None or self.mode is None):
             raise AsktellValueError(
                 f"{type(self).__name__} needs `metric` and `mode`; got metric={self.metric!r}, mode={self.mode!r}"
@@ -90,13 +98,16 @@ class TrialScheduler:
 
     # --- helpers for subclasses -------------------------------------------------------------------------------
     def _score(self, result: dict[str, Any]) -> float:
-        """The metric oriented so that larger is better (NaN stays NaN)."""
+        """The metric oriented so that larger is better; NaN, like ±inf in the wrong direction, is the worst
+        value `WORST` (-inf). Schedulers judge a trial with a worst score as beaten by every other trial but never
+        let it into a cutoff or median that other trials face (docs/schedulers.md, "NaN and infinity")."""
         if self.metric not in result:
             raise AsktellValueError(
                 f"{type(self).__name__} uses metric={self.metric!r} but a result has only {sorted(result)}"
             )
         value = float(result[self.metric])
-        return value if self.mode == "max" else -value
+        score = value if self.mode == "max" else -value
+        return WORST if math.isnan(score) else score
 
     def _time(self, result: dict[str, Any]) -> float:
         if self.time_attr not in result:

@@ -1,6 +1,7 @@
 """PB2: population based training whose explore step picks the new config by GP-UCB (Parker-Holder et al., 2020)."""
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -36,7 +37,7 @@ class PB2(PopulationBasedTraining):
                  perturbation_interval: float = 60.0, hyperparam_bounds: Mapping[str, Sequence[float]] | None = None,
                  *, burn_in_period: float = 0.0, quantile_fraction: float = 0.25,
                  custom_explore_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None, synch: bool = False,
-                 kappa: float = 2.0, window: float = 4.0, num_candidates: int = 256):
+                 kappa: float = 2.0, window: float = 4.0, num_candidates: int = 256, log_config: bool = True):
         bounds = dict(hyperparam_bounds or {})
         if not bounds:
             raise AsktellValueError(f"PB2: `hyperparam_bounds` must name at least one hyperparameter, got {bounds!r}")
@@ -48,7 +49,7 @@ class PB2(PopulationBasedTraining):
                 raise AsktellValueError(f"PB2: hyperparam_bounds[{key!r}] needs low < high, but got {list(pair)!r}")
         super().__init__(time_attr=time_attr, metric=metric, mode=mode, perturbation_interval=perturbation_interval,
                          burn_in_period=burn_in_period, quantile_fraction=quantile_fraction,
-                         resample_probability=0.0, custom_explore_fn=custom_explore_fn, synch=synch)
+                         resample_probability=0.0, custom_explore_fn=custom_explore_fn, synch=synch, log_config=log_config)
         self.hyperparam_bounds = {key: (pair[0], pair[1]) for key, pair in bounds.items()}
         self.kappa, self.window, self.num_candidates = float(kappa), float(window), int(num_candidates)
         self.max_rows = 200  # the most recent rows only: a GP fit costs O(rows^3)
@@ -73,7 +74,7 @@ class PB2(PopulationBasedTraining):
     def _observe(self, trial_id: str, now: float) -> None:
         member = self.members[trial_id]
         before = self.previous.get(trial_id)
-        if before is not None and now > before[0]:
+        if before is not None and now > before[0] and math.isfinite(member.last_score - before[1]):
             self.rows.append((now, before[1], self._unit(member.config), member.last_score - before[1]))
         self.previous[trial_id] = (now, member.last_score)
 
@@ -89,7 +90,7 @@ class PB2(PopulationBasedTraining):
         candidates = np.vstack([candidates, np.clip(self._unit(donor.config), 0, 1)])
         horizon = start[0] - self.window * self.perturbation_interval
         rows = [row for row in self.rows if row[0] >= horizon][-self.max_rows:]
-        if len(rows) < 3:
+        if len(rows) < 3 or not math.isfinite(start[1]):  # a worst (NaN) score gives the model nothing
             best = candidates[0]
         else:
             pending = [self._unit(m.config) for t, m in self.members.items()

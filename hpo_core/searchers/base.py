@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import copy
+import functools
+import os
 from typing import TYPE_CHECKING, Any
 
+import cloudpickle
 import numpy as np
 
 from ..errors import AsktellValueError
+from ..objectives import as_list, check_mode, check_modes, check_objectives, refuse_several, single_or_list
+
+__all__ = ["FINISHED", "Searcher", "adopt_metric_mode", "check_mode"]
 
 if TYPE_CHECKING:
     from ..space import Space
@@ -32,26 +38,26 @@ class _Finished:
 
 FINISHED = _Finished()
 
-VALID_MODES = ("min", "max")
-
-
-def check_mode(mode: Any, parameter: str = "mode") -> None:
-    if mode is not None and mode not in VALID_MODES:
-        raise AsktellValueError(f"`{parameter}` must be 'min' or 'max', but got {mode!r}")
-
 
 def adopt_metric_mode(owner: Any, metric: Any, mode: Any) -> None:
     """Fill `owner.metric`/`owner.mode` from the experiment where the constructor left them out; refuse a
-    value that conflicts with the one the owner (a searcher or scheduler) was constructed with."""
-    check_mode(mode)
-    for name, given in (("metric", metric), ("mode", mode)):
-        own = getattr(owner, name)
-        if own is not None and given is not None and own != given:
+    value that conflicts with the one the owner (a searcher or scheduler) was constructed with.
+
+    An owner constructed with one metric that is among the experiment's several follows that one objective.
+    """
+    metrics, modes = check_objectives(metric, mode)
+    own_metrics, own_modes = as_list(owner.metric), as_list(owner.mode)
+    if len(own_metrics) == 1 and len(metrics) > 1 and own_metrics[0] in metrics:
+        position = metrics.index(own_metrics[0])
+        metrics, modes = [metrics[position]], modes[position:position + 1]
+    for name, own, given in (("metric", own_metrics, metrics), ("mode", own_modes, modes)):
+        if own and given and own != given:
             raise AsktellValueError(
-                f"{type(owner).__name__} has {name}={own!r} but run()/Experiment got {name}={given!r}"
+                f"{type(owner).__name__} has {name}={getattr(owner, name)!r} but run()/Experiment got "
+                f"{name}={single_or_list(given)!r}"
             )
-        if own is None:
-            setattr(owner, name, given)
+        if not own:
+            setattr(owner, name, single_or_list(given))
 
 
 class Searcher:
@@ -67,19 +73,28 @@ class Searcher:
     """
 
     model_based = False
+    multi_objective = False  # True: accepts several metrics (`metric=[...]`, `mode=[...]`)
     multi_fidelity = False
 
-    def __init__(self, metric: str | None = None, mode: str | None = None):
-        check_mode(mode)
+    def __init__(self, metric: str | list[str] | None = None, mode: str | list[str] | None = None):
+        check_modes(mode)
         self.metric = metric
         self.mode = mode
         self.space: Space | None = None
         self.rng: np.random.Generator = np.random.default_rng()
 
     # --- set up by the experiment -------------------------------------------------------------------------
-    def set_search_properties(self, metric: str | None, mode: str | None, space: Space) -> None:
+    def planned_trials(self, num_samples: int) -> int | None:
+        """How many trials `num_samples` samples make with this searcher, when it decides that itself (None: the
+        experiment's count, `num_samples` times the grid's size)."""
+        return None
+
+    def set_search_properties(self, metric: str | list[str] | None, mode: str | list[str] | None,
+                              space: Space) -> None:
         """Fill metric/mode when the constructor left them out; refuse a conflict; take the search space."""
         adopt_metric_mode(self, metric, mode)
+        if self.model_based and not self.multi_objective:
+            refuse_several(self, self.metric, "searcher")
         self.space = space
         self._setup(space)
 
@@ -113,8 +128,42 @@ class Searcher:
 
     # --- state ----------------------------------------------------------------------------------------------
     def save(self) -> dict[str, Any]:
-        """A picklable snapshot of the searcher's state (a deep copy: it does not change as the search goes on)."""
+        """A picklable snapshot of the searcher's state (a deep copy: it does not change as the search goes on).
+        `save(path)` (Ray Tune's form) also writes it to the file `path`."""
         return copy.deepcopy(self.__dict__)
 
     def restore(self, state: dict[str, Any]) -> None:
+        """Take a state from `save()`; `restore(path)` (Ray Tune's form) reads it from the file `save(path)` wrote."""
         self.__dict__.update(copy.deepcopy(state))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every subclass's own `save`/`restore` also takes Ray Tune's file path (see `_with_file`)."""
+        super().__init_subclass__(**kwargs)
+        for name in ("save", "restore"):
+            if name in cls.__dict__ and not getattr(cls.__dict__[name], "takes_path", False):
+                setattr(cls, name, _with_file(cls.__dict__[name], saving=name == "save"))
+
+
+def _with_file(method: Any, *, saving: bool) -> Any:
+    """`save(path=None)` that also pickles the state to `path`; `restore(state_or_path)` that loads a path first."""
+
+    @functools.wraps(method)
+    def wrapper(self: Searcher, *args: Any) -> Any:
+        if saving:
+            state = method(self)
+            if args and args[0] is not None:
+                with open(os.fspath(args[0]), "wb") as handle:
+                    cloudpickle.dump(state, handle)
+            return state
+        state = args[0]
+        if isinstance(state, (str, os.PathLike)):
+            with open(os.fspath(state), "rb") as handle:
+                state = cloudpickle.load(handle)
+        return method(self, state)
+
+    wrapper.takes_path = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+Searcher.save = _with_file(Searcher.save, saving=True)  # the base class's own methods too
+Searcher.restore = _with_file(Searcher.restore, saving=False)

@@ -33,6 +33,9 @@ class WrappingSearcher(Searcher):
     def set_fidelity(self, fidelity: Any) -> None:
         self.searcher.set_fidelity(fidelity)
 
+    def planned_trials(self, num_samples: int) -> int | None:
+        return self.searcher.planned_trials(num_samples)
+
     def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
         self.searcher.on_trial_result(trial_id, result)
 
