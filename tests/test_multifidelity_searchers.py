@@ -135,3 +135,26 @@ def test_bohb_rejects_bad_options_by_name():
     with pytest.raises(AsktellValueError, match="mutation_factor"):
         DEHBSearcher(mutation_factor=-1)
     assert math.isfinite(Fidelity.geometric(max_t=10, reduction_factor=3).max_t)
+
+
+def test_ray_tune_names_map_onto_bohb_and_hyperband():
+    from hpo_ray.tune.schedulers import HyperBandForBOHB
+    from hpo_ray.tune.search import TuneBOHB
+
+    searcher = TuneBOHB(bohb_config={"top_n_percent": 20}, seed=3)
+    assert isinstance(searcher, BOHBSearcher) and searcher.top_n_percent == 20
+    _, exp = best_loss(searcher, HyperBandForBOHB(max_t=9, reduction_factor=3), seed=0, trials=20)
+    assert searcher.fidelity.rungs == (1.0, 3.0, 9.0) and len(exp.trials) == 20
+    with pytest.raises(AsktellValueError, match="bohb_config"):
+        TuneBOHB(bohb_config={"eta": 3})
+
+
+def test_multifidelity_suite_smoke_run(tmp_path):
+    from benchmarks.__main__ import main
+
+    args = ["multifidelity", "--out", str(tmp_path), "--no-progress", "--seeds", "1", "--budget", "40",
+            "--problems", "curves-hard", "--methods", "asha,bohb-asha,dehb,dehb-alone"]
+    assert main(args) == 0
+    table = (tmp_path / "multifidelity.md").read_text()
+    assert "| dehb-alone |" in table and "speed-up vs ASHA" in table
+    assert (tmp_path / "multifidelity_time.png").read_bytes()[:4] == b"\x89PNG"

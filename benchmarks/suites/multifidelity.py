@@ -17,6 +17,7 @@ from hpo_core.searchers import BOHBSearcher, DEHBSearcher, MOBSTERSearcher
 
 from ..methods import Factory, Setup
 from ..problems import Problem
+from ..problems.mlp_grid import TABLE as MLP_GRID_TABLE
 from ..report import markdown_table, plot_panels
 from .common import Options, collect, skipped_note, write_outputs
 from .schedulers import SUMMARY_COLUMNS, horizon, summarise, target
@@ -77,7 +78,7 @@ def add_speed_up(summary: list[dict[str, Any]]) -> None:
 
 def run(options: Options) -> dict[str, Any]:
     budget = options.budget or BUDGET
-    problems = options.problems or PROBLEMS
+    problems = options.problems or [p for p in PROBLEMS if p != "mlp-grid" or MLP_GRID_TABLE.exists()]
     methods = options.methods or list(METHODS)
     workers = options.workers or WORKERS
     collected = collect("multifidelity", options, problems, methods, METHODS, workers, budget, time_budget=horizon)
