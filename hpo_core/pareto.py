@@ -9,7 +9,7 @@ Example:
     >>> non_dominated_ranks(points).tolist()
     [0, 0, 1, 0]
     >>> hypervolume(points, reference=[5.0, 5.0])
-    10.0
+    11.0
 """
 from __future__ import annotations
 

@@ -1,0 +1,62 @@
+"""What the multi-objective schedulers share: their objectives as one vector per result, and ranking by
+non-dominated sorting (then crowding distance), as NSGA-II selects and MO-ASHA (Schmucker et al., 2021) promotes."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import AsktellValueError
+from ..objectives import as_list
+from ..pareto import rank_order
+
+Vector = tuple[float, ...]
+
+
+class MultiObjectiveMixin:
+    """For a `TrialScheduler` subclass: `multi_objective = True`, and `_score(result)` is the vector of the
+    objectives, each oriented to be minimised (NaN stays NaN). One metric works too: the vector has one entry."""
+
+    multi_objective = True
+    metric: Any
+    mode: Any
+
+    @property
+    def metrics(self) -> list[str]:
+        return as_list(self.metric)
+
+    @property
+    def modes(self) -> list[str]:
+        return as_list(self.mode)
+
+    def has_objectives(self, result: dict[str, Any] | None) -> bool:
+        return bool(result) and all(name in result for name in self.metrics)
+
+    def _score(self, result: dict[str, Any]) -> Vector:  # type: ignore[override]
+        missing = [name for name in self.metrics if name not in result]
+        if missing:
+            raise AsktellValueError(
+                f"{type(self).__name__} uses metric={self.metric!r} but a result has only {sorted(result)}"
+            )
+        return tuple(float(result[name]) if mode == "min" else -float(result[name])
+                     for name, mode in zip(self.metrics, self.modes))
+
+
+def best_first(vectors: Sequence[Vector]) -> list[int]:
+    """Indices of `vectors` (minimised objectives) best first: non-dominated rank, then crowding distance; rows
+    with NaN last."""
+    if not vectors:
+        return []
+    return rank_order(np.array(vectors, dtype=float)).tolist()
+
+
+def in_top_share(earlier: Sequence[Vector], vector: Vector, reduction_factor: float) -> bool:
+    """ASHA's test with ranks for scores: is `vector` among the best max(1, ⌊n/rf⌋) of `earlier` + it?
+    Earlier vectors holding NaN take no place."""
+    finite = [v for v in earlier if not any(math.isnan(x) for x in v)]
+    if not finite:
+        return True
+    keep = max(1, math.floor((len(finite) + 1) / reduction_factor))
+    return best_first([*finite, vector]).index(len(finite)) < keep
