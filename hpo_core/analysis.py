@@ -41,24 +41,36 @@ class ExperimentAnalysis:
         self.default_mode = default_mode
 
     # --- best ------------------------------------------------------------------------------------------------
-    def get_best_trial(self, metric: str | None = None, mode: str | None = None, scope: str = "last") -> Trial | None:
-        """The trial with the best `metric` under `scope`: "last" result, "avg", "last-5-avg", "last-10-avg" or
-        "all" (its best result ever). NaN ranks worst; None when no trial reported the metric."""
+    def get_best_trial(self, metric: str | None = None, mode: str | None = None, scope: str = "last", *,
+                       filter_nan_and_inf: bool = True) -> Trial | None:
+        """The trial with the best `metric` under `scope`.
+
+        Args:
+            metric, mode: default to the experiment's.
+            scope: "last" result, "avg", "last-5-avg", "last-10-avg" (means of the last results) or "all" (its best
+                result ever).
+            filter_nan_and_inf: leave out trials whose scoped value is NaN or infinite (as Ray Tune does; "all"
+                then looks at finite results only). With False, NaN ranks worst and infinities compare as numbers.
+
+        Returns None when no trial qualifies. `analysis.get_best_trial("loss", "min", scope="all")`
+        """
         metric, mode = self._metric_mode(metric, mode)
         if scope not in SCOPES:
             raise AsktellValueError(f"`scope` must be one of {SCOPES}, but got {scope!r}")
         best, best_key = None, None
         for trial in self.trials:
-            value = _scoped_value(trial, metric, mode, scope)
-            if value is None:
+            value = _scoped_value(trial, metric, mode, scope, finite_only=filter_nan_and_inf)
+            if value is None or (filter_nan_and_inf and not math.isfinite(value)):
                 continue
             key = -math.inf if math.isnan(value) else (value if mode == "max" else -value)
             if best is None or key > best_key:
                 best, best_key = trial, key
         return best
 
-    def get_best_config(self, metric: str | None = None, mode: str | None = None, scope: str = "last"):
-        trial = self.get_best_trial(metric, mode, scope)
+    def get_best_config(self, metric: str | None = None, mode: str | None = None, scope: str = "last", *,
+                        filter_nan_and_inf: bool = True) -> dict[str, Any] | None:
+        """The config of `get_best_trial(...)` (same arguments), or None."""
+        trial = self.get_best_trial(metric, mode, scope, filter_nan_and_inf=filter_nan_and_inf)
         return None if trial is None else trial.config
 
     @property
@@ -125,14 +137,14 @@ def _nan_last(value: float, mode: str) -> float:
     return value
 
 
-def _scoped_value(trial: Trial, metric: str, mode: str, scope: str) -> float | None:
+def _scoped_value(trial: Trial, metric: str, mode: str, scope: str, *, finite_only: bool = False) -> float | None:
     values = [float(r[metric]) for r in trial.results if metric in r]
     if not values:
         return None
     if scope == "last":
         return values[-1]
     if scope == "all":
-        clean = [v for v in values if not math.isnan(v)]
+        clean = [v for v in values if (math.isfinite(v) if finite_only else not math.isnan(v))]
         return (max if mode == "max" else min)(clean) if clean else math.nan
     n = {"avg": len(values), "last-5-avg": 5, "last-10-avg": 10}[scope]
     tail = values[-n:]

@@ -17,12 +17,18 @@ class Decision(enum.Enum):
         return max(self, other, key=order.index)
 
 
-class TrialStatus(enum.Enum):
+class TrialStatus(str, enum.Enum):
+    """A trial's status. A `str` enum, as Ray Tune's statuses are strings: `trial.status == "TERMINATED"` holds,
+    `str()`/f-strings give the bare name and statuses sort by it; compare with `is TrialStatus.X` in library code."""
+
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     PAUSED = "PAUSED"
     TERMINATED = "TERMINATED"
     ERROR = "ERROR"
+
+    def __str__(self) -> str:
+        return self.value
 
     @property
     def is_finished(self) -> bool:

@@ -212,3 +212,58 @@ def test_experiment_time_budget_runs_on_the_simulated_clock():
     # each trial takes 30 simulated seconds, two at a time: about 100 / 30 * 2 trials, never thousands
     assert 6 <= len(experiment.trials) <= 10
     assert 100.0 <= executor.now() <= 130.0
+
+
+class _InterruptAfter(hpo_core.Callback):
+    def __init__(self, after: int):
+        self.after, self.seen = after, 0
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.seen += 1
+        if self.seen == self.after:
+            raise KeyboardInterrupt
+
+
+class _Arrays(Steps):
+    """Steps whose state is a numpy array, which JSON cannot keep exactly."""
+
+    def curve(self, config, *, start_iteration=0, state=None):
+        import numpy as np
+
+        self.starts.append((config["d"], start_iteration, None if state is None else state.tolist()))
+        for epoch in range(start_iteration + 1, self.n + 1):
+            yield config["d"], {"score": config["d"] * epoch}, np.array([epoch])
+
+
+@pytest.mark.parametrize("problem", [Steps, _Arrays])
+def test_simulated_checkpoints_are_journaled_inline_and_resume_from_them(tmp_path, problem):
+    """A pausing scheduler on the simulated clock through run(): no checkpoint file is written for a JSON-able
+    state (a numpy one still gets a file), and an interrupted run resumes from the journaled checkpoints."""
+    import os
+
+    from hpo_core.schedulers import HyperBandScheduler
+    from hpo_core.storage.journal import read_records
+
+    def go(name, callbacks=(), resume=False, seen=None):
+        steps = problem(n=9)
+        analysis = hpo_core.run(steps, config={"d": uniform(0.5, 3.0)}, num_samples=9, metric="score", mode="max",
+                                scheduler=HyperBandScheduler(max_t=9, reduction_factor=3),
+                                executor=SimulatedExecutor(3), seed=1, storage_path=str(tmp_path), name=name,
+                                verbose=0, callbacks=list(callbacks), resume=resume)
+        if seen is not None:
+            seen.extend(steps.starts)
+        return sorted((t.trial_id, [r["score"] for r in t.results]) for t in analysis.trials)
+
+    reference = go("ref")
+    files = [f for _, _, names in os.walk(tmp_path / "ref") for f in names if f.startswith("checkpoint_")]
+    records = [r for r in read_records(str(tmp_path / "ref" / "journal.jsonl")) if r["ev"] == "tell"]
+    if problem is Steps:
+        assert files == [] and all("ck" not in r for r in records)
+        assert [r["sck"] for r in records[:2]] == [[1, "state@1"], [2, "state@2"]]
+    else:
+        assert files and all("sck" not in r for r in records)
+    with pytest.raises(KeyboardInterrupt):
+        go("cut", callbacks=[_InterruptAfter(25)])
+    starts = []
+    assert go("cut", resume=True, seen=starts) == reference
+    assert any(start > 0 and state is not None for _, start, state in starts)  # resumed from a checkpoint

@@ -5,6 +5,7 @@ import contextlib
 import math
 import multiprocessing as mp
 import os
+import signal
 import sys
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -19,25 +20,29 @@ from .worker import run_trial
 
 
 def _worker_main(conn: Connection, payload: bytes) -> None:
-    """A worker process: run the trials it is sent, one at a time, until it gets None."""
+    """A worker process: run the trials it is sent, one at a time, until it gets None or the driver goes away.
+
+    Every message names the run it belongs to (the token the driver sent with the suggestion). Ctrl-C is the
+    driver's to handle: it ends the runs and this process, so a worker ignores SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         trainable = cloudpickle.loads(payload)
     except Exception as exc:  # noqa: BLE001 - e.g. a module it needs is missing here: fail each trial
         trainable = _raiser(exc)
-    while True:
-        try:
-            suggestion = cloudpickle.loads(conn.recv_bytes())
-        except EOFError:
-            return
-        if suggestion is None:
-            return
+    with contextlib.suppress(EOFError, OSError):  # the driver closed the pipe or exited: nothing left to tell
+        while True:
+            message = cloudpickle.loads(conn.recv_bytes())
+            if message is None:
+                return
+            token, suggestion = message
 
-        def send(metrics: dict[str, Any], checkpoint: Any, trial_id: str = suggestion.trial_id) -> Decision:
-            conn.send_bytes(cloudpickle.dumps(("report", trial_id, metrics, checkpoint)))
-            return cloudpickle.loads(conn.recv_bytes())
+            def send(metrics: dict[str, Any], checkpoint: Any, token: str = token) -> Decision:
+                conn.send_bytes(cloudpickle.dumps(("report", token, metrics, checkpoint)))
+                return cloudpickle.loads(conn.recv_bytes())
 
-        outcome = run_trial(trainable, suggestion, send)
-        conn.send_bytes(cloudpickle.dumps(("ended", suggestion.trial_id, outcome)))
+            outcome = run_trial(trainable, suggestion, send)
+            conn.send_bytes(cloudpickle.dumps(("ended", token, outcome)))
 
 
 def _raiser(exc: Exception):
@@ -76,6 +81,8 @@ def _main_script_hidden():
 
 
 class _Worker:
+    """One worker process and its pipe; `token` names the run it carries (None when idle)."""
+
     def __init__(self, context, payload: bytes):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, payload), daemon=True)
@@ -83,19 +90,21 @@ class _Worker:
             self.process.start()
         child.close()
         self.trial_id: str | None = None
+        self.token: str | None = None
         self.waiting = False  # blocked in report(), waiting for a decision
 
     def send(self, message: Any) -> None:
         self.conn.send_bytes(cloudpickle.dumps(message))
 
     def close(self, timeout: float = 2.0) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.send(None)
-        except (OSError, ValueError):
-            pass
         self.process.join(timeout)
         if self.process.is_alive():
             self.process.terminate()
+            self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.kill()
             self.process.join(1.0)
         self.conn.close()
 
@@ -104,7 +113,8 @@ class ProcessExecutor(Executor):
     """`max_workers` processes (default: CPUs / `resources_per_trial["cpu"]`, capped by `max_concurrent_trials`).
 
     Trainables travel with cloudpickle, so closures and lambdas work. A worker that dies fails its trial and is
-    replaced.
+    replaced. Each start of a trial is a run with its own token: a run told PAUSE or STOP keeps its worker (and its
+    slot) until its end message is read, while the same trial may already run again in another worker.
     """
 
     def __init__(self, max_workers: int | None = None, *, start_method: str | None = None):
@@ -115,8 +125,10 @@ class ProcessExecutor(Executor):
         self._context = _context(start_method)
         self._payload = b""
         self._size = 1
+        self._runs = 0
         self._idle: list[_Worker] = []
-        self._busy: dict[str, _Worker] = {}
+        self._busy: dict[str, _Worker] = {}  # trial_id -> the worker of its current run
+        self._ending: list[_Worker] = []  # told PAUSE/STOP; their end message is still unread
 
     def setup(self, trainable, *, resources_per_trial=None, max_concurrent_trials=None) -> None:
         resources = dict(resources_per_trial or {})
@@ -142,67 +154,86 @@ class ProcessExecutor(Executor):
         self._size = size
 
     def free_slots(self) -> int:
-        return self._size - len(self._busy)
+        return self._size - len(self._busy) - len(self._ending)
 
     def running(self) -> set[str]:
         return set(self._busy)
 
     def start(self, suggestion: Suggestion) -> None:
+        if suggestion.trial_id in self._busy:
+            raise AsktellValueError(f"ProcessExecutor.start(): trial {suggestion.trial_id} is already running")
         worker = self._idle.pop() if self._idle else _Worker(self._context, self._payload)
-        worker.trial_id = suggestion.trial_id
-        worker.waiting = False
+        self._runs += 1
+        worker.trial_id, worker.token, worker.waiting = suggestion.trial_id, f"{suggestion.trial_id}#{self._runs}", False
         self._busy[suggestion.trial_id] = worker
-        worker.send(suggestion)
+        worker.send((worker.token, suggestion))
 
     def poll(self, timeout: float) -> list[Event]:
-        if not self._busy:
+        if not self._busy and not self._ending:
             return []
-        by_conn = {w.conn: w for w in self._busy.values()}
+        by_conn = {w.conn: w for w in (*self._busy.values(), *self._ending)}
         events: list[Event] = []
         for conn in wait(list(by_conn), timeout):
-            worker = by_conn[conn]
-            event = self._receive(worker)
+            event = self._receive(by_conn[conn])
             if event is not None:
                 events.append(event)
         return events
 
     def _receive(self, worker: _Worker) -> Event | None:
         trial_id = worker.trial_id
+        current = self._busy.get(trial_id) is worker
         try:
             message = cloudpickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError):
-            self._busy.pop(trial_id, None)
+            self._forget(worker)
             worker.process.join(1.0)
             code = worker.process.exitcode
             worker.conn.close()
+            if not current:
+                return None  # its run had been told to end anyway
             return Failed(trial_id, f"the worker process running trial {trial_id} died (exit code {code})")
-        if message[0] == "report":
+        kind, token = message[0], message[1]
+        if kind == "report":
+            if not current or token != worker.token:  # a run told to end reports no more: drop it, end it again
+                worker.send(Decision.STOP)
+                return None
             _, _, metrics, checkpoint = message
             worker.waiting = True
             return Reported(trial_id, metrics, checkpoint)
-        _, _, outcome = message
-        self._busy.pop(trial_id, None)
-        worker.trial_id = None
+        outcome = message[2]
+        self._forget(worker)
+        worker.trial_id = worker.token = None
         self._idle.append(worker)
+        if not current:
+            return None
         if outcome.error is not None:
             return Failed(trial_id, outcome.error)
         return None if outcome.stopped is not None else Completed(trial_id)
 
+    def _forget(self, worker: _Worker) -> None:
+        if self._busy.get(worker.trial_id) is worker:
+            del self._busy[worker.trial_id]
+        if worker in self._ending:
+            self._ending.remove(worker)
+
     def apply(self, trial_id: str, decision: Decision) -> None:
         worker = self._busy.get(trial_id)
-        if worker is not None and worker.waiting:
-            worker.waiting = False
-            worker.send(decision)
+        if worker is None or not worker.waiting:
+            return
+        worker.waiting = False
+        worker.send(decision)
+        if decision is not Decision.CONTINUE:  # the run ends at this report: the trial may start again at once
+            del self._busy[trial_id]
+            self._ending.append(worker)
 
     def shutdown(self) -> None:
-        for trial_id in list(self._busy):
-            worker = self._busy.pop(trial_id)
+        for worker in [*self._busy.values(), *self._ending]:
             if worker.waiting:
-                try:
+                with contextlib.suppress(OSError):
                     worker.send(Decision.STOP)
-                except OSError:
-                    pass
             worker.close(timeout=1.0)
+        self._busy.clear()
+        self._ending.clear()
         for worker in self._idle:
             worker.close()
         self._idle.clear()

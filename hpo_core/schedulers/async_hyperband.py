@@ -10,7 +10,7 @@ import numpy as np
 from ..enums import Decision
 from ..errors import AsktellTypeError, AsktellValueError
 from ..trial import Trial
-from .base import TrialScheduler
+from .base import WORST, TrialScheduler
 
 
 def check_number(owner: str, name: str, value: Any, *, minimum: float, integer: bool = False,
@@ -38,7 +38,8 @@ class AsyncHyperBandScheduler(TrialScheduler):
 
     When a trial first reaches a rung, its score is recorded there; it is stopped if it is below the
     (1 − 1/reduction_factor) quantile (linear interpolation) of the scores recorded before it (the first trial at a
-    rung continues; NaN scores are recorded but never enter a cutoff). With `brackets` > 1 each new trial draws a
+    rung continues). A worst score (NaN, or ±inf in the wrong direction) is stopped at any rung, even the first
+    trial's, and never enters the cutoff other trials face. With `brackets` > 1 each new trial draws a
     bracket (bracket s starts at the rung grace·rf^s) from the experiment's generator, more rungs more likely.
     With `stop_last_trials` a trial is stopped once it reaches max_t.
     """
@@ -59,7 +60,7 @@ class AsyncHyperBandScheduler(TrialScheduler):
         # per bracket: ascending milestones and, per milestone, trial_id -> score recorded there
         self.brackets = [rung_milestones(grace_period, max_t, reduction_factor, s) for s in range(brackets)]
         self.recorded: list[list[dict[str, float]]] = [[{} for _ in rungs] for rungs in self.brackets]
-        # the same scores without NaN, kept sorted, so a cutoff costs O(log n) to find instead of a sort per result
+        # the same scores without the worst ones (NaN, -inf), kept sorted, so a cutoff costs O(log n) to find instead of a sort per result
         self.sorted_scores: list[list[list[float]]] = [[[] for _ in rungs] for rungs in self.brackets]
         self.trial_bracket: dict[str, int] = {}
 
@@ -109,8 +110,9 @@ class AsyncHyperBandScheduler(TrialScheduler):
         ordered = self.sorted_scores[bracket][index]
         cutoff = self._cutoff(ordered)
         self.recorded[bracket][index][trial_id] = score
-        if not math.isnan(score):
-            bisect.insort(ordered, score)
+        if score == WORST:
+            return Decision.STOP
+        bisect.insort(ordered, score)
         return Decision.STOP if cutoff is not None and score < cutoff else Decision.CONTINUE
 
     def _cutoff(self, ordered: list[float]) -> float | None:
@@ -120,6 +122,8 @@ class AsyncHyperBandScheduler(TrialScheduler):
         position = (1 - 1 / self.reduction_factor) * (len(ordered) - 1)
         low = math.floor(position)
         high = min(low + 1, len(ordered) - 1)
+        if high == low or ordered[high] == ordered[low]:
+            return ordered[low]  # also keeps inf - inf (NaN) out of the interpolation
         return ordered[low] + (position - low) * (ordered[high] - ordered[low])
 
 

@@ -8,6 +8,7 @@ or to restart one from another trial's checkpoint with a new config (PBT), it re
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..suggestion import ResumeRequest
 from ..trial import Trial
 
 _CONTINUE = Decision.CONTINUE  # a module constant: enum attribute access is slow on Python 3.11
+WORST = -math.inf  # the oriented score of NaN and of ±inf in the wrong direction
 
 
 class TrialScheduler:
@@ -91,13 +93,16 @@ class TrialScheduler:
 
     # --- helpers for subclasses -------------------------------------------------------------------------------
     def _score(self, result: dict[str, Any]) -> float:
-        """The metric oriented so that larger is better (NaN stays NaN)."""
+        """The metric oriented so that larger is better; NaN, like ±inf in the wrong direction, is the worst
+        value `WORST` (-inf). Schedulers judge a trial with a worst score as beaten by every other trial but never
+        let it into a cutoff or median that other trials face (docs/schedulers.md, "NaN and infinity")."""
         if self.metric not in result:
             raise AsktellValueError(
                 f"{type(self).__name__} uses metric={self.metric!r} but a result has only {sorted(result)}"
             )
         value = float(result[self.metric])
-        return value if self.mode == "max" else -value
+        score = value if self.mode == "max" else -value
+        return WORST if math.isnan(score) else score
 
     def _time(self, result: dict[str, Any]) -> float:
         if self.time_attr not in result:

@@ -12,7 +12,7 @@ from ..enums import Decision, TrialStatus
 from ..suggestion import ResumeRequest
 from ..trial import Trial
 from .async_hyperband import check_number
-from .base import TrialScheduler
+from .base import WORST, TrialScheduler
 
 
 class MedianStoppingRule(TrialScheduler):
@@ -22,6 +22,10 @@ class MedianStoppingRule(TrialScheduler):
     With fewer than `min_samples_required` other trials at t the trial goes on; it yields (PAUSE) instead when other
     trials wait paused and it ran at least `min_time_slice` since its last pause. Paused trials are resumed, the
     longest-waiting first, once no new trial will start.
+
+    Worst scores (NaN, ±inf in the wrong direction) are left out of the running means other trials are compared
+    with; a trial whose every score so far is worst is stopped after the grace period (even with `hard_stop=False`:
+    resuming it could not help).
     """
 
     requires_metric = True
@@ -49,12 +53,15 @@ class MedianStoppingRule(TrialScheduler):
         history.add(now, self._score(result))
         if now < self.grace_period:
             return Decision.CONTINUE
-        others = [seen for other, seen in self.history.items() if other != trial_id and seen.times[-1] >= now]
-        if len(others) < self.min_samples_required:
+        if history.best == WORST and now > self.grace_period:
+            return Decision.STOP
+        means = [mean for other, seen in self.history.items() if other != trial_id and seen.times[-1] >= now
+                 and (mean := seen.mean_between(self.grace_period, now)) is not None]
+        if len(means) < self.min_samples_required:
             if self.paused and now - self.last_pause.get(trial_id, 0.0) > self.min_time_slice:
                 return self._pause(trial_id, now)
             return Decision.CONTINUE
-        median = float(np.median([other.mean_between(self.grace_period, now) for other in others]))
+        median = float(np.median(means))
         if history.best < median and now > self.grace_period:
             return Decision.STOP if self.hard_stop else self._pause(trial_id, now)
         return Decision.CONTINUE
@@ -96,21 +103,30 @@ class MedianStoppingRule(TrialScheduler):
 
 
 class _History:
-    """One trial's (time, score) results with prefix sums: the mean over a time window in O(log n)."""
+    """One trial's (time, score) results with prefix sums and counts of its finite scores: the mean over a time
+    window in O(log n). Worst scores (-inf) are left out of the mean; a +inf score makes it +inf."""
 
-    __slots__ = ("best", "sums", "times")
+    __slots__ = ("best", "counts", "infinite", "sums", "times")
 
     def __init__(self) -> None:
         self.times: list[float] = []
         self.sums: list[float] = [0.0]
-        self.best = -math.inf
+        self.counts: list[int] = [0]  # finite scores so far
+        self.infinite: list[int] = [0]  # +inf scores so far
+        self.best = WORST
 
     def add(self, time: float, score: float) -> None:
+        finite = math.isfinite(score)
         self.times.append(time)
-        self.sums.append(self.sums[-1] + score)
-        if not score <= self.best:  # NaN makes the best NaN, as max() over the scores did
-            self.best = score
+        self.sums.append(self.sums[-1] + (score if finite else 0.0))
+        self.counts.append(self.counts[-1] + finite)
+        self.infinite.append(self.infinite[-1] + (score == math.inf))
+        self.best = max(self.best, score)
 
-    def mean_between(self, start: float, end: float) -> float:
+    def mean_between(self, start: float, end: float) -> float | None:
+        """The mean of the scores between `start` and `end`, None when none of them is better than worst."""
         low, high = bisect.bisect_left(self.times, start), bisect.bisect_right(self.times, end)
-        return (self.sums[high] - self.sums[low]) / (high - low) if high > low else math.nan
+        if self.infinite[high] > self.infinite[low]:
+            return math.inf
+        count = self.counts[high] - self.counts[low]
+        return (self.sums[high] - self.sums[low]) / count if count else None

@@ -14,7 +14,8 @@ class MOASHAScheduler(MultiObjectiveMixin, AsyncHyperBandScheduler):
     """ASHA for several metrics: when a trial first reaches a rung, its objective vector is recorded there, and it
     goes on only if it is among the best max(1, ⌊n/reduction_factor⌋) of the n trials recorded at that rung so far
     (itself included), ranked by non-dominated front and then by crowding distance (larger first). Rungs,
-    brackets and `stop_last_trials` are ASHA's (`AsyncHyperBandScheduler`). A vector holding NaN ranks last.
+    brackets and `stop_last_trials` are ASHA's (`AsyncHyperBandScheduler`). A result with NaN in an objective is
+    stopped and takes no place at the rung.
 
     Args:
         metric, mode: lists of metric names and of "min"/"max" (or taken from `run()` / `Experiment`).

@@ -54,9 +54,15 @@ def best_first(vectors: Sequence[Vector]) -> list[int]:
 
 def in_top_share(earlier: Sequence[Vector], vector: Vector, reduction_factor: float) -> bool:
     """ASHA's test with ranks for scores: is `vector` among the best max(1, ⌊n/rf⌋) of `earlier` + it?
-    Earlier vectors holding NaN take no place."""
-    finite = [v for v in earlier if not any(math.isnan(x) for x in v)]
+    A vector holding NaN is beaten by every other and takes no place among the earlier ones."""
+    if _has_nan(vector):
+        return False
+    finite = [v for v in earlier if not _has_nan(v)]
     if not finite:
         return True
     keep = max(1, math.floor((len(finite) + 1) / reduction_factor))
     return best_first([*finite, vector]).index(len(finite)) < keep
+
+
+def _has_nan(vector: Vector) -> bool:
+    return any(math.isnan(x) for x in vector)

@@ -1,6 +1,7 @@
 """PB2: population based training whose explore step picks the new config by GP-UCB (Parker-Holder et al., 2020)."""
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -73,7 +74,7 @@ class PB2(PopulationBasedTraining):
     def _observe(self, trial_id: str, now: float) -> None:
         member = self.members[trial_id]
         before = self.previous.get(trial_id)
-        if before is not None and now > before[0]:
+        if before is not None and now > before[0] and math.isfinite(member.last_score - before[1]):
             self.rows.append((now, before[1], self._unit(member.config), member.last_score - before[1]))
         self.previous[trial_id] = (now, member.last_score)
 
@@ -89,7 +90,7 @@ class PB2(PopulationBasedTraining):
         candidates = np.vstack([candidates, np.clip(self._unit(donor.config), 0, 1)])
         horizon = start[0] - self.window * self.perturbation_interval
         rows = [row for row in self.rows if row[0] >= horizon][-self.max_rows:]
-        if len(rows) < 3:
+        if len(rows) < 3 or not math.isfinite(start[1]):  # a worst (NaN) score gives the model nothing
             best = candidates[0]
         else:
             pending = [self._unit(m.config) for t, m in self.members.items()

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from ..enums import Decision, TrialStatus
+from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from ..suggestion import Suggestion
 from ..trial import Trial
@@ -117,7 +118,11 @@ class RecordingExperiment:
             result = {k: v for k, v in trial.last_result.items() if k != "config"}
             record = {"ev": "tell", "id": trial_id, "r": result, "t": now}
             if checkpoint is not None:
-                record["ck"] = self._save_checkpoint(trial, checkpoint)
+                inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+                if inline is not None:
+                    record["sck"] = inline  # simulated: no file at all
+                else:
+                    record["ck"] = self._save_checkpoint(trial, checkpoint)
         changes = self._changes()
         if changes:
             record["st"] = changes

@@ -19,8 +19,9 @@ import numpy as np
 
 from ..enums import TrialStatus
 from ..errors import AsktellValueError
+from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
-from .journal import FORMAT_VERSION, Journal, read_records
+from .journal import FORMAT_VERSION, SYNC_INTERVAL_S, Journal, read_records
 from .layout import JOURNAL, dumps, experiment_dir, to_jsonable
 from .recorder import DiskCheckpoint, RecordingExperiment
 
@@ -105,10 +106,11 @@ class ExperimentStorage:
             return np.random.SeedSequence()
         return given
 
-    def attach(self, experiment: Experiment, *, seed: Any) -> RecordingExperiment:
-        """Journal `experiment` from now on; when resuming, first replay the journal into it."""
+    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S
+               ) -> RecordingExperiment:
+        """Journal `experiment` from now on (fsync policy: see journal.py); when resuming, first replay the journal."""
         os.makedirs(self.path, exist_ok=True)
-        journal = Journal(os.path.join(self.path, JOURNAL))
+        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
         recorder = RecordingExperiment(experiment, self.path, journal=None)
         header = _header(experiment, seed)
         if self.resuming:
@@ -195,6 +197,8 @@ def _replay(recorder: RecordingExperiment, records: list[dict[str, Any]]) -> Non
                 trial = recorder.experiment.trials[record["id"]]
                 checkpoint = DiskCheckpoint(os.path.join(recorder.trial_path(trial), record["ck"]) if record["ck"]
                                             else "")
+            elif "sck" in record:  # a simulated checkpoint, kept inline
+                checkpoint = SimCheckpoint.from_record(record["sck"])
             recorder.tell(record["id"], dict(record["r"]), checkpoint=checkpoint)
         elif event == "done":
             recorder.complete(record["id"], error=record.get("err"))
