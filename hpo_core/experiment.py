@@ -333,7 +333,8 @@ class Experiment:
     def analysis(self):
         from .analysis import ExperimentAnalysis
 
-        return ExperimentAnalysis(list(self.trials.values()), default_metric=self.metric, default_mode=self.mode)
+        return ExperimentAnalysis(list(self.trials.values()), default_metric=single_or_list(self.metrics),
+                                  default_mode=single_or_list(self.modes))
 
     def _get(self, trial_id: str) -> Trial:
         trial = self.trials.get(trial_id)

@@ -146,3 +146,22 @@ def test_several_metrics_are_checked_where_they_enter():
 @pytest.mark.parametrize("module", [hpo_core.pareto, hpo_core.objectives, mo_asha, mo_hyperband])
 def test_docstring_examples_run(module):
     assert doctest.testmod(module).failed == 0
+
+
+def test_analysis_pareto_front_best_trials_and_dataframe():
+    exp = experiment(None, num_samples=5)
+    for loss, size in [(1.0, 4.0), (2.0, 2.0), (3.0, 3.0), (4.0, 1.0), (float("nan"), 0.0)]:
+        s = exp.ask()
+        exp.tell(s.trial_id, {"loss": loss, "size": size})
+        exp.complete(s.trial_id)
+    analysis = exp.analysis()
+    assert [t.trial_id for t in analysis.best_trials] == ["00000", "00001", "00003"]
+    assert [t.trial_id for t in analysis.pareto_front(["loss", "size"], ["max", "min"])] == ["00003"]
+    assert [t.trial_id for t in analysis.pareto_front(["loss"], ["min"])] == ["00000"]
+    assert analysis.hypervolume(reference=[5.0, 5.0]) == pytest.approx(1 * 1 + 2 * 3 + 1 * 4)
+    frame = analysis.dataframe()
+    assert frame["pareto_front"].tolist() == [True, True, False, True, False]
+    with pytest.raises(AsktellValueError, match="several objectives"):
+        _ = analysis.best_config
+    assert analysis.get_best_trial("size").trial_id == "00004"  # its mode (min) comes from the objectives
+    assert analysis.get_best_trial("loss", "max", scope="all").trial_id == "00003"
