@@ -25,9 +25,9 @@ FRONT_POINTS = 20_001  # a dense sample of an analytic front: its hypervolume is
 class MultiObjectiveMixin:
     """What a multi-objective problem adds: its objectives and how to score a set of points."""
 
-    metrics: list[str]
-    modes: list[str]
-    reference: list[float]
+    metrics: tuple[str, ...]
+    modes: tuple[str, ...]
+    reference: tuple[float, ...]
 
     @property
     def metric(self) -> str:  # the first objective, for code that wants one name
@@ -56,9 +56,9 @@ class ZDT(MultiObjectiveMixin, SingleFidelityProblem):
     f2 = g·h(f1, g) with g = 1 + 9·mean(x2..xn). The front is g = 1: h = 1 − √f1 (ZDT1, convex), 1 − f1² (ZDT2,
     concave), 1 − √f1 − f1·sin(10π·f1) (ZDT3, five disconnected pieces). Reference point (1.1, 1.1)."""
 
-    metrics = ["f1", "f2"]
-    modes = ["min", "min"]
-    reference = [1.1, 1.1]
+    metrics = ("f1", "f2")
+    modes = ("min", "min")
+    reference = (1.1, 1.1)
 
     def __init__(self, variant: int, dim: int = 30):
         self.variant, self.dim = variant, dim
@@ -94,9 +94,9 @@ class DTLZ2(MultiObjectiveMixin, SingleFidelityProblem):
     positive octant (g = 0); reference point (1.1, 1.1, 1.1), true hypervolume 1.1³ − π/6."""
 
     name = "dtlz2"
-    metrics = ["f1", "f2", "f3"]
-    modes = ["min", "min", "min"]
-    reference = [1.1, 1.1, 1.1]
+    metrics = ("f1", "f2", "f3")
+    modes = ("min", "min", "min")
+    reference = (1.1, 1.1, 1.1)
     dim = 12
 
     def space(self) -> dict[str, Any]:
@@ -124,12 +124,12 @@ class CostlyCurvesProblem(MultiObjectiveMixin, LearningCurveProblem):
     1.1 × the slowest epoch."""
 
     name = "mlp-digits-cost"
-    metrics = ["val_error", "epoch_seconds"]
-    modes = ["min", "min"]
+    metrics = ("val_error", "epoch_seconds")
+    modes = ("min", "min")
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
-        self.reference = [1.0, 1.1 * max(self._seconds)]
+        self.reference = (1.0, 1.1 * max(self._seconds))
         self.optimum = None
 
     def true_front(self) -> np.ndarray:
