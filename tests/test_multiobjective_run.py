@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import cloudpickle
 import pytest
@@ -57,3 +58,21 @@ def test_tune_run_on_ray_passes_several_metrics_through(ray_cluster, tmp_path):
     with pytest.raises(ValueError, match="MOASHAScheduler"):
         tune.run(trade_off, config=SPACE, metric=["loss", "gain"], mode=["min", "max"], num_samples=1,
                  scheduler=tune.schedulers.ASHAScheduler(), storage_path=str(tmp_path), verbose=0)
+
+
+def test_report_and_plots_draw_the_front_with_early_stopped_trials(tmp_path):
+    from hpo_core.htmlreport import write_report
+    from hpo_core.plot import pareto_front_plot, plot_all
+
+    analysis = run(trade_off, config=SPACE, num_samples=10, metric=["loss", "gain"], mode=["min", "max"],
+                   scheduler=MOASHAScheduler(max_t=8, grace_period=1, reduction_factor=2), seed=1,
+                   executor=SerialExecutor(), storage_path=str(tmp_path), name="mo", verbose=0)
+    made = plot_all(analysis.path, str(tmp_path / "plots"))
+    assert made["front"] and Path(made["front"][0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    three = pareto_front_plot(analysis, str(tmp_path / "three.png"), metrics=["loss", "gain", "step"],
+                              modes=["min", "max", "min"])
+    assert Path(three).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = Path(write_report(analysis.path, tmp_path / "report.html")).read_text(encoding="utf-8")
+    front = analysis.best_trials
+    assert f"{len(front)} of 10 trials are on the front of loss, gain" in page
+    assert all(str(t) in page for t in front) and page.count("alt='front: front.png'") == 1
