@@ -5,6 +5,8 @@ from __future__ import annotations
 import doctest
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hpo_core.objectives
 import hpo_core.pareto
@@ -21,6 +23,7 @@ from hpo_core.schedulers import (
     mo_asha,
     mo_hyperband,
 )
+from hpo_core.schedulers.multi_objective import best_first, in_top_share
 from hpo_core.searchers import Searcher
 
 OBJECTIVES = {"metric": ["loss", "size"], "mode": ["min", "min"]}
@@ -165,3 +168,13 @@ def test_analysis_pareto_front_best_trials_and_dataframe():
         _ = analysis.best_config
     assert analysis.get_best_trial("size").trial_id == "00004"  # its mode (min) comes from the objectives
     assert analysis.get_best_trial("loss", "max", scope="all").trial_id == "00003"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=30),
+       st.sampled_from([2, 3, 4]))
+def test_mo_asha_promotion_matches_the_full_best_first_order(vectors, reduction_factor):
+    *earlier, vector = [tuple(map(float, v)) for v in vectors]
+    keep = max(1, (len(earlier) + 1) // reduction_factor)
+    expected = best_first([*earlier, vector]).index(len(earlier)) < keep
+    assert in_top_share(earlier, vector, reduction_factor) is expected

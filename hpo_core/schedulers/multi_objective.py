@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import AsktellValueError
 from ..objectives import as_list
-from ..pareto import rank_order
+from ..pareto import crowding_distance, non_dominated_ranks, rank_order
 
 Vector = tuple[float, ...]
 
@@ -53,15 +53,24 @@ def best_first(vectors: Sequence[Vector]) -> list[int]:
 
 
 def in_top_share(earlier: Sequence[Vector], vector: Vector, reduction_factor: float) -> bool:
-    """ASHA's test with ranks for scores: is `vector` among the best max(1, ⌊n/rf⌋) of `earlier` + it?
-    A vector holding NaN is beaten by every other and takes no place among the earlier ones."""
+    """ASHA's test with ranks for scores: is `vector` among the best max(1, ⌊n/rf⌋) of `earlier` + it, in
+    `best_first` order? A vector holding NaN is beaten by every other and takes no place among the earlier ones.
+    Costs one non-dominated sort, plus crowding distances of the new vector's front only when they decide."""
     if _has_nan(vector):
         return False
     finite = [v for v in earlier if not _has_nan(v)]
-    if not finite:
-        return True
     keep = max(1, math.floor((len(finite) + 1) / reduction_factor))
-    return best_first([*finite, vector]).index(len(finite)) < keep
+    if len(finite) < keep:
+        return True
+    points = np.array([*finite, vector], dtype=float)
+    ranks = non_dominated_ranks(points)
+    ahead = int(np.count_nonzero(ranks < ranks[-1]))
+    peers = np.flatnonzero(ranks == ranks[-1])  # its front, itself last
+    if ahead >= keep or ahead + len(peers) <= keep:
+        return ahead < keep
+    crowding = crowding_distance(points[peers])
+    # peers at least as crowded come first: ties go to the earlier trial, as in best_first
+    return ahead + int(np.count_nonzero(crowding[:-1] >= crowding[-1])) < keep
 
 
 def _has_nan(vector: Vector) -> bool:
