@@ -55,14 +55,19 @@ def best_first(vectors: Sequence[Vector]) -> list[int]:
 def in_top_share(earlier: Sequence[Vector], vector: Vector, reduction_factor: float) -> bool:
     """ASHA's test with ranks for scores: is `vector` among the best max(1, ⌊n/rf⌋) of `earlier` + it, in
     `best_first` order? A vector holding NaN is beaten by every other and takes no place among the earlier ones.
-    Costs one non-dominated sort, plus crowding distances of the new vector's front only when they decide."""
+    Costs at most one non-dominated sort (none when enough vectors dominate it), plus crowding distances of its
+    front only when they decide."""
     if _has_nan(vector):
         return False
-    finite = [v for v in earlier if not _has_nan(v)]
-    keep = max(1, math.floor((len(finite) + 1) / reduction_factor))
-    if len(finite) < keep:
+    points = np.array([*earlier, vector], dtype=float).reshape(len(earlier) + 1, len(vector))
+    points = points[~np.isnan(points).any(axis=1)]  # (the new vector, last, stays last)
+    keep = max(1, math.floor(len(points) / reduction_factor))
+    if len(points) <= keep:
         return True
-    points = np.array([*finite, vector], dtype=float)
+    new = points[-1]
+    dominators = np.count_nonzero((points <= new).all(axis=1) & (points < new).any(axis=1))
+    if dominators >= keep:  # each of them ranks ahead of it: no sort needed
+        return False
     ranks = non_dominated_ranks(points)
     ahead = int(np.count_nonzero(ranks < ranks[-1]))
     peers = np.flatnonzero(ranks == ranks[-1])  # its front, itself last
