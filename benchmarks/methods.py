@@ -183,7 +183,9 @@ MULTI_OBJECTIVE: dict[str, Factory] = {
     "optuna-nsga2": _optuna_mo("nsga2", population_size=20),
     "optuna-nsga3": _optuna_mo("nsga3", population_size=20),
     "optuna-motpe": _optuna_mo("motpe"),
+    "optuna-gp": _optuna_mo("gp"),
     "scalarized-tpe": _scalarized(_optuna("tpe")),
+    "scalarized-gp": _scalarized(_optuna("gp")),
     "mo-asha": _mo_asha,
     "mo-hyperband": _mo_hyperband,
 }

@@ -18,6 +18,7 @@ from hpo_core.pareto import hypervolume, to_minimise
 
 from .base import SingleFidelityProblem
 from .curves import LearningCurveProblem
+from .synthetic_curves import SyntheticCurvesProblem
 
 FRONT_POINTS = 20_001  # a dense sample of an analytic front: its hypervolume is exact to ~1e-8
 
@@ -142,5 +143,27 @@ class CostlyCurvesProblem(MultiObjectiveMixin, LearningCurveProblem):
             yield seconds, {**result, "epoch_seconds": seconds}
 
 
+class CostlySyntheticCurvesProblem(MultiObjectiveMixin, SyntheticCurvesProblem):
+    """`curves-hard` (good configs rare, crossing curves) with two objectives: validation error and the simulated
+    seconds of an epoch (1 + 4·x2: the most accurate configs have x2 between 0.1 and 0.5, the cheapest x2 = 0). The true front is the noise-free
+    final error at the centre of the other variables, for each x2 (the curves' ±0.005 noise may lift a run's share a
+    little above 1). Reference: error 1.0, 5.5 seconds."""
+
+    name = "curves-hard-cost"
+    metrics = ("val_error", "epoch_seconds")
+    modes = ("min", "min")
+    reference = (1.0, 5.5)
+
+    def true_front(self) -> np.ndarray:
+        x2 = np.linspace(0.0, 1.0, FRONT_POINTS)
+        centre = {"x0": 0.7, "x1": 0.6, "x3": 0.5}
+        errors = [self.final({**centre, "x2": float(v)}) for v in x2]
+        return np.column_stack([errors, 1.0 + 4.0 * x2])
+
+    def curve(self, config: dict[str, Any], *, start_iteration: int = 0, state: Any = None) -> Iterable[tuple]:
+        for seconds, result in super().curve(config, start_iteration=start_iteration, state=state):
+            yield seconds, {**result, "epoch_seconds": seconds}
+
+
 PROBLEMS = {"zdt1": lambda: ZDT(1), "zdt2": lambda: ZDT(2), "zdt3": lambda: ZDT(3), "dtlz2": DTLZ2,
-            "mlp-digits-cost": CostlyCurvesProblem}
+            "mlp-digits-cost": CostlyCurvesProblem, "curves-hard-cost": CostlySyntheticCurvesProblem}

@@ -16,7 +16,7 @@ from .common import Collected, Options, collect, skipped_note, write_outputs
 SEARCH_PROBLEMS = ["zdt1", "zdt2", "zdt3", "dtlz2"]
 SEARCH_METHODS = ["random", "optuna-nsga2", "optuna-nsga3", "optuna-motpe", "scalarized-tpe"]
 SEARCH_BUDGET = 200
-TIME_PROBLEMS = ["mlp-digits-cost"]
+TIME_PROBLEMS = ["mlp-digits-cost", "curves-hard-cost"]
 TIME_METHODS = ["random", "mo-asha", "mo-hyperband"]
 TIME_WORKERS = 32
 TIME_BUDGET = 2000  # trials; the time horizon ends the run first
