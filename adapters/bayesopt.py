@@ -29,8 +29,10 @@ from typing import Any
 import numpy as np
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
+from hpo_core.space import uniform
 
 from ._base import LibrarySearcher
+from ._native import NativeSpace
 from ._space import Param, ParamKind, complete_point
 
 __all__ = ["BayesOptSearch"]
@@ -38,8 +40,9 @@ __all__ = ["BayesOptSearch"]
 _UTILITY_KEYS = {"kind", "kappa", "xi", "kappa_decay", "kappa_decay_delay"}
 
 
-class BayesOptSearch(LibrarySearcher):
-    """bayes_opt's GP. `utility_kwargs` as in Ray Tune (`{"kind": "ucb" | "ei" | "poi", "kappa": 2.576,
+class BayesOptSearch(NativeSpace, LibrarySearcher):
+    """bayes_opt's GP. `space` may be bayes_opt's own bounds (`{"x": (0, 1)}`, searched as `uniform`) instead of
+    the run's config. `utility_kwargs` as in Ray Tune (`{"kind": "ucb" | "ei" | "poi", "kappa": 2.576,
     "xi": 0.0, "kappa_decay": ..., "kappa_decay_delay": ...}`), or a ready `acquisition_function` from
     `bayes_opt.acquisition`; `random_state` seeds it (None: derived from the experiment seed); `gp_params` go to
     `BayesianOptimization.set_gp_params` (e.g. `{"n_restarts_optimizer": 0}` for cheaper asks)."""
@@ -50,6 +53,7 @@ class BayesOptSearch(LibrarySearcher):
 
     def __init__(
         self,
+        space: dict[str, Any] | None = None,
         *,
         metric: str | None = None,
         mode: str | None = None,
@@ -81,6 +85,20 @@ class BayesOptSearch(LibrarySearcher):
         self.gp_params = dict(gp_params or {})
         self._acquisition()  # refuse bad utility_kwargs now
         self._pbounds: dict[str, Any] = {}
+        self.native_space = self._check_bounds(space)
+
+    @staticmethod
+    def _check_bounds(space: Any) -> dict[str, tuple[float, float]] | None:
+        if space is None:
+            return None
+        if not isinstance(space, dict) or not all(
+                isinstance(b, (tuple, list)) and len(b) == 2 and all(isinstance(v, (int, float)) for v in b)
+                for b in space.values()):
+            raise AsktellTypeError(f"`space` must be bayes_opt bounds like {{'x': (0, 1)}}, but got {space!r}")
+        return {key: (float(low), float(high)) for key, (low, high) in space.items()}
+
+    def _space_from_native(self) -> dict[str, Any]:
+        return {key: uniform(low, high) for key, (low, high) in self.native_space.items()}
 
     def _acquisition(self) -> Any:
         if self.acquisition_function is not None:

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from hpo_core.errors import AsktellValueError
+from hpo_core.errors import AsktellTypeError, AsktellValueError
 
 from ._base import LibrarySearcher
+from ._native import NativeSpace
 from ._space import Param, ParamKind, all_params, complete_point
 
 __all__ = ["HyperOptSearch"]
@@ -39,8 +40,9 @@ def _no_objective(config: Any) -> float:
     return 0.0
 
 
-class HyperOptSearch(LibrarySearcher):
-    """hyperopt TPE. `n_initial_points` random trials (points_to_evaluate included) before TPE models;
+class HyperOptSearch(NativeSpace, LibrarySearcher):
+    """hyperopt TPE. `space` may be hyperopt's own (a dict of `hp.*` expressions; the config is
+    `hyperopt.space_eval` of what TPE draws) instead of the run's config. `n_initial_points` random trials (points_to_evaluate included) before TPE models;
     `random_state_seed` seeds it (None: derived from the experiment seed); `gamma` is TPE's quantile."""
 
     module = "hyperopt"
@@ -50,6 +52,7 @@ class HyperOptSearch(LibrarySearcher):
 
     def __init__(
         self,
+        space: dict[str, Any] | None = None,
         *,
         metric: str | None = None,
         mode: str | None = None,
@@ -67,6 +70,13 @@ class HyperOptSearch(LibrarySearcher):
         self.n_initial_points = n_initial_points
         self.gamma = float(gamma)
         self._domain: Any = None
+        if space is not None:
+            if not isinstance(space, dict):
+                raise AsktellTypeError(f"`space` must be a dict of hyperopt expressions, but got {space!r}")
+            if self._user_points:
+                raise AsktellValueError("`points_to_evaluate` with hyperopt's own `space` is not supported; give the "
+                                        "space as asktell domains in the run's config to use both")
+        self.native_space = space
 
     # --- library objects ----------------------------------------------------------------------------------------
     def _expression(self, param: Param) -> Any:
@@ -95,7 +105,8 @@ class HyperOptSearch(LibrarySearcher):
 
     def _setup(self, space) -> None:
         super()._setup(space)
-        self._domain = self.lib.base.Domain(_no_objective, {p.path: self._expression(p) for p in self._params})
+        expressions = self.native_space if self.asks_natively else {p.path: self._expression(p) for p in self._params}
+        self._domain = self.lib.base.Domain(_no_objective, expressions)
 
     def _build(self) -> dict[str, Any]:
         points = [complete_point(self._params, p, self.rng) for p in self._points]
@@ -113,6 +124,20 @@ class HyperOptSearch(LibrarySearcher):
 
     # --- ask/tell ---------------------------------------------------------------------------------------------
     def _ask(self, trial_id: str) -> dict[str, Any]:
+        doc = self._new_doc(trial_id)
+        kinds = {p.path: p.kind for p in all_params(self._params)}
+        return {
+            label: int(values[0]) if kinds[label] is ParamKind.CHOICE else float(values[0])
+            for label, values in doc["misc"]["vals"].items() if values
+        }
+
+    def _ask_native(self, trial_id: str) -> dict[str, Any]:
+        doc = self._new_doc(trial_id)
+        drawn = {label: values[0] for label, values in doc["misc"]["vals"].items() if values}
+        return self.lib.space_eval(self.native_space, drawn)
+
+    def _new_doc(self, trial_id: str) -> dict[str, Any]:
+        """A new trial document (a point to evaluate, or TPE's draw), recorded as the trial's."""
         trials = self._lib["trials"]
         tid = trials.new_trial_ids(1)
         if self._lib["points"]:
@@ -125,11 +150,7 @@ class HyperOptSearch(LibrarySearcher):
         trials.refresh()
         doc = trials.trials[-1]
         self._lib["live"][trial_id] = doc
-        kinds = {p.path: p.kind for p in all_params(self._params)}
-        return {
-            label: int(values[0]) if kinds[label] is ParamKind.CHOICE else float(values[0])
-            for label, values in doc["misc"]["vals"].items() if values
-        }
+        return doc
 
     def _finish(self, trial_id: str, result: dict[str, Any], state: int) -> None:
         doc = self._lib["live"][trial_id]

@@ -26,12 +26,13 @@ each); failed or NaN trials are told FAIL. With several objectives a stopped tri
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hpo_core.errors import AsktellTypeError, AsktellValueError
 
 from ._base import LibrarySearcher, check_points
+from ._native import NativeSpace
 from ._space import Param, ParamKind, all_params, walk_active
 
 __all__ = ["SAMPLERS", "OptunaSearch"]
@@ -54,8 +55,12 @@ def make_sampler(optuna: Any, name: str, seed: int, options: dict[str, Any], *, 
         return getattr(optuna.samplers, SAMPLERS[name])(**settings)
 
 
-class OptunaSearch(LibrarySearcher):
+class OptunaSearch(NativeSpace, LibrarySearcher):
     """Optuna through `Study.ask/tell`.
+
+    `space` may be optuna's own instead of the run's config: a dict of optuna distributions (searched as the
+    matching asktell domains), or a define-by-run function `fn(optuna_trial) -> dict of constants | None` that
+    calls `trial.suggest_*` (the config is the trial's params, "a/b" names nested, plus the constants).
 
     `sampler`: any optuna sampler, used as given (seed it yourself), or a name seeded by `seed`: "tpe" (the default:
     `TPESampler(seed=seed, constant_liar=True)`, multivariate and grouped when the space is conditional; with
@@ -77,6 +82,7 @@ class OptunaSearch(LibrarySearcher):
 
     def __init__(
         self,
+        space: dict[str, Any] | Callable[[Any], dict[str, Any] | None] | None = None,
         *,
         sampler: Any = None,
         sampler_options: dict[str, Any] | None = None,
@@ -101,6 +107,14 @@ class OptunaSearch(LibrarySearcher):
         self.sampler = sampler
         self.sampler_options = dict(sampler_options or {})
         self._rewards = None
+        self.native_space = space
+        self._converted = self._distributions_space(space) if isinstance(space, dict) else None
+        if space is not None and not isinstance(space, dict) and not callable(space):
+            raise AsktellTypeError(f"`space` must be a dict of optuna distributions or a define-by-run function, but "
+                                   f"got {space!r}")
+        if callable(space) and evaluated_rewards is not None:
+            raise AsktellValueError("`evaluated_rewards` with a define-by-run `space` is not supported: optuna needs "
+                                    "the distributions of a finished trial")
         if evaluated_rewards is not None:
             check_points(points_to_evaluate)
             if isinstance(evaluated_rewards, (str, dict)) or not isinstance(evaluated_rewards, Sequence) \
@@ -110,6 +124,48 @@ class OptunaSearch(LibrarySearcher):
                     f"({len(self._user_points)}), but got {evaluated_rewards!r}"
                 )
             self._rewards = list(evaluated_rewards)
+
+    # --- optuna's own space ---------------------------------------------------------------------------------------
+    def _distributions_space(self, space: dict[str, Any]) -> dict[str, Any]:
+        """asktell domains for a dict of optuna distributions (asktell domains and constants pass as they are)."""
+        from hpo_core import space as domains
+
+        d = self.lib.distributions
+        converted: dict[str, Any] = {}
+        for name, dist in space.items():
+            if isinstance(dist, d.CategoricalDistribution):
+                converted[name] = domains.choice(list(dist.choices))
+            elif isinstance(dist, d.IntDistribution):
+                if dist.log:
+                    converted[name] = domains.lograndint(dist.low, dist.high + 1)
+                elif dist.step != 1:
+                    converted[name] = domains.qrandint(dist.low, dist.high, dist.step)
+                else:
+                    converted[name] = domains.randint(dist.low, dist.high + 1)
+            elif isinstance(dist, d.FloatDistribution):
+                if dist.log:
+                    converted[name] = domains.loguniform(dist.low, dist.high)
+                elif dist.step is not None:
+                    converted[name] = domains.quniform(dist.low, dist.high, dist.step)
+                else:
+                    converted[name] = domains.uniform(dist.low, dist.high)
+            elif isinstance(dist, d.BaseDistribution):
+                raise AsktellTypeError(f"space[{name!r}]: optuna distribution {dist!r} is not supported")
+            else:
+                converted[name] = dist
+        return converted
+
+    def _space_from_native(self) -> dict[str, Any] | None:
+        return self._converted
+
+    def _ask_native(self, trial_id: str) -> dict[str, Any]:
+        trial = self._lib["study"].ask()
+        self._lib["live"][trial_id] = trial
+        constants = self.native_space(trial)
+        if constants is not None and not isinstance(constants, dict):
+            raise AsktellTypeError(f"the define-by-run `space` function must return a dict or None, but got "
+                                   f"{constants!r}")
+        return {**trial.params, **(constants or {})}
 
     # --- library objects ----------------------------------------------------------------------------------------
     def _distribution(self, param: Param) -> Any:
@@ -141,7 +197,11 @@ class OptunaSearch(LibrarySearcher):
                                    conditional=conditional)
         directions = ["minimize" if m == "min" else "maximize" for m in self.modes]
         study = optuna.create_study(sampler=sampler, directions=directions)
-        for i, point in enumerate(self._points):
+        points = [_flat(p) for p in self._user_points] if self.asks_natively else self._points
+        for i, point in enumerate(points):
+            if self.asks_natively:  # define-by-run: optuna checks the values when the function asks for them
+                study.enqueue_trial(point, skip_if_exists=False)
+                continue
             params = {path: self._to_optuna(self._index[path], v) for path, v in point.items()}
             if self._rewards is None:
                 study.enqueue_trial(params, skip_if_exists=False)
@@ -229,3 +289,12 @@ class OptunaSearch(LibrarySearcher):
         """The optuna `Study` (None before the first suggestion)."""
         return None if self._lib is None else self._lib["study"]
 
+
+
+def _flat(point: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested point with "a/b" names, as the define-by-run function names its parameters."""
+    flat: dict[str, Any] = {}
+    for key, value in point.items():
+        name = f"{prefix}{key}"
+        flat.update(_flat(value, name + "/") if isinstance(value, dict) else {name: value})
+    return flat

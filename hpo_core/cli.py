@@ -1,4 +1,5 @@
-"""The `asktell` command: `asktell report <experiment folder> -o report.html`, `asktell ls <storage folder>`."""
+"""The `asktell` command: `asktell report <experiment folder> -o report.html`, `asktell ls <storage folder>`,
+`asktell dashboard <folder> [--port P]`."""
 from __future__ import annotations
 
 import argparse
@@ -6,10 +7,11 @@ import datetime
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
-from .storage.layout import default_storage_path
-from .storage.loader import is_experiment, load_experiment
+from .storage.layout import JOURNAL, default_storage_path
+from .storage.loader import JournalDamageWarning, is_experiment, load_experiment
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,11 +22,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
     report.add_argument("--metric", default=None, help="rank by this metric instead of the experiment's")
     report.add_argument("--mode", default=None, choices=["min", "max"])
+    board = commands.add_parser("dashboard", help="serve a live web dashboard of an experiment folder (read-only)")
+    board.add_argument("folder", help="an experiment folder, or a storage folder of experiments")
+    board.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
+    board.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     listing = commands.add_parser("ls", help="list the experiments in a storage folder")
     listing.add_argument("folder", nargs="?", default=None, help=f"default: {default_storage_path()}")
     args = parser.parse_args(argv)
     if args.command == "report":
         return _report(args)
+    if args.command == "dashboard":
+        return _dashboard(args)
     return _ls(args.folder or default_storage_path())
 
 
@@ -34,8 +42,33 @@ def _report(args: argparse.Namespace) -> int:
     if not is_experiment(args.folder):
         print(f"asktell: {args.folder} is not an experiment folder (no journal.jsonl)", file=sys.stderr)
         return 2
-    path = write_report(args.folder, args.output, metric=args.metric, mode=args.mode)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JournalDamageWarning)
+        path = write_report(args.folder, args.output, metric=args.metric, mode=args.mode)
+    for warning in caught:
+        if issubclass(warning.category, JournalDamageWarning):
+            print(f"asktell: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     print(f"wrote {path}")
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from .dashboard.server import DashboardServer
+
+    try:
+        server = DashboardServer(args.folder, host=args.host, port=args.port)
+    except (OSError, ValueError) as error:
+        print(f"asktell: cannot serve {args.folder}: {error}", file=sys.stderr)
+        return 2
+    print(f"asktell dashboard: {server.url} (Ctrl-C stops it)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -44,15 +77,20 @@ def _ls(root: str) -> int:
         print(f"asktell: {root} is not a folder", file=sys.stderr)
         return 2
     rows = [("EXPERIMENT", "STATE", "TRIALS", "FINISHED", "ERRORS", "BEST", "FRONT", "HYPERVOLUME", "LAST UPDATE")]
+    notes = []
     for name in sorted(os.listdir(root)):
         folder = os.path.join(root, name)
         if not is_experiment(folder):
             continue
         try:
-            loaded = load_experiment(folder)
+            loaded = load_experiment(folder, warn=False)
         except (OSError, ValueError) as error:
             rows.append((name, "UNREADABLE", "", "", "", str(error)[:40], "", "", ""))
+            notes.append(f"{name}: {error}")
             continue
+        if loaded.problems:
+            notes.append(f"{name}: {JOURNAL} has {len(loaded.problems)} damaged line(s), left out: "
+                         + "; ".join(loaded.problems[:5]))
         finished = sum(t.status.is_finished for t in loaded.trials)
         errors = sum(t.status.name == "ERROR" for t in loaded.trials)
         rows.append((name, loaded.state.name, str(len(loaded.trials)), str(finished), str(errors),
@@ -63,6 +101,8 @@ def _ls(root: str) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for note in notes:
+        print(f"warning: {note}")
     return 0
 
 

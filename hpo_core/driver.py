@@ -50,19 +50,23 @@ def run(
     executor: Executor | None = None,
     verbose: int = 1,
     sync_interval_s: float = SYNC_INTERVAL_S,
+    keep_checkpoints_num: int = 1,
+    dashboard: bool = False,
 ) -> ExperimentAnalysis:
     """Tune `trainable` over `config`; returns the analysis of every trial.
 
     The trainable takes the config dict and returns a dict of metrics, or calls `hpo_core.report(...)` any number of
     times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
-    this process, or use `hpo_ray.run` for Ray.
+    this process, or use `hpo_ray.run` for Ray. `dashboard=True` serves a live web dashboard of the run's folder
+    from a child process and prints its URL (see docs/dashboard.md).
 
     Durability: every result is written to the experiment's journal (`write()`, in the OS) before its decision is
     applied, so a killed driver (SIGKILL, out of memory) loses no acknowledged result and `resume=True` goes on
     from there. The journal is fsynced at most every `sync_interval_s` seconds (default 1), whenever a checkpoint it
     names is stored, and at exit: a crash of the whole machine loses at most that window. `sync_interval_s=0`
     fsyncs every batch of results before their decisions are applied (about 1 ms of disk time per batch).
-    Checkpoints are written by a background thread; see docs/persistence.md.
+    Checkpoints are pickled when reported and written by a background thread; the newest `keep_checkpoints_num`
+    of each trial are kept (plus any a PBT exploit still restores from). See docs/persistence.md.
     """
     trainable = resolve_trainable(trainable, parameter="trainable")  # a function, a Trainable class or a name
     if max_concurrent_trials is not None and (isinstance(max_concurrent_trials, bool)
@@ -74,22 +78,36 @@ def run(
     if isinstance(verbose, bool) or not isinstance(verbose, int) or not 0 <= verbose <= 3:
         raise AsktellValueError(f"`verbose` must be 0, 1, 2 or 3, but got {verbose!r}")
     sync_interval_s = check_sync_interval(sync_interval_s)
+    if isinstance(keep_checkpoints_num, bool) or not isinstance(keep_checkpoints_num, int) or keep_checkpoints_num < 1:
+        raise AsktellValueError(f"`keep_checkpoints_num` must be an int >= 1, but got {keep_checkpoints_num!r}")
+    if not isinstance(dashboard, bool):
+        raise AsktellTypeError(f"`dashboard` must be True or False, but got {dashboard!r}")
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
-    seed = storage.seed(seed)
-    if executor is None:
-        from .executors.process import ProcessExecutor
+    try:  # a run refused here (a bad argument) leaves no folder behind and the folder unlocked
+        seed = storage.seed(seed)
+        if executor is None:
+            from .executors.process import ProcessExecutor
 
-        executor = ProcessExecutor()
-    experiment = Experiment(
-        config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
-        stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
-        trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
-    )
-    recorded = storage.attach(experiment, seed=seed, sync_interval_s=sync_interval_s)
-    executor.setup(trainable, resources_per_trial=resources_per_trial, max_concurrent_trials=max_concurrent_trials)
-    all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
-                                      mode=experiment.mode)
+            executor = ProcessExecutor()
+        experiment = Experiment(
+            config, metric=metric, mode=mode, num_samples=num_samples, search_alg=search_alg, scheduler=scheduler,
+            stop=stop, seed=seed, time_budget_s=time_budget_s, max_failures=max_failures,
+            trainable_name=trainable_name(trainable), clock=getattr(executor, "now", None) or time.time,
+        )
+        recorded = storage.attach(experiment, seed=seed, sync_interval_s=sync_interval_s,
+                                  keep_checkpoints_num=keep_checkpoints_num)
+        executor.setup(trainable, resources_per_trial=resources_per_trial,
+                       max_concurrent_trials=max_concurrent_trials)
+        all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
+                                          mode=experiment.mode)
+    except BaseException:
+        storage.discard()
+        raise
+    if dashboard:
+        from .dashboard.launch import dashboard_beside_driver
+
+        dashboard_beside_driver(storage.path)
     finished = False
     try:
         Driver(recorded, executor, CallbackList(all_callbacks)).run()
@@ -116,6 +134,8 @@ class Driver:
         self.iteration = 0
         self._trial_list = list(experiment.trials.values())  # grows by appending: hooks get it in O(1)
         self._decisions: list[tuple[str, Decision]] = []
+        self._waiting: list[tuple[str, Decision]] = []  # decisions whose trial's checkpoint file is being written
+        self._checkpoint_pending = getattr(experiment, "checkpoint_pending", None)  # a stored experiment has it
 
     def run(self) -> None:
         exp = self.experiment
@@ -129,7 +149,7 @@ class Driver:
                         break
                     logger.warning("nothing is running and the searcher suggests nothing: ending the experiment")
                     break
-                for event in self.executor.poll(self.poll_interval):
+                for event in self.executor.poll(0.001 if self._waiting else self.poll_interval):
                     self.iteration += 1
                     self._handle(event)
                 self._apply_decisions()
@@ -141,12 +161,33 @@ class Driver:
         return self._trial_list
 
     def _apply_decisions(self) -> None:
-        """The batch is in the journal (written; fsynced too with `sync_interval_s=0`): let the trials act on it."""
+        """The batch is in the journal (written; fsynced too with `sync_interval_s=0`): let the trials act on it,
+        each once the checkpoint it reported is written too (the background thread writes it meanwhile)."""
         if self._decisions:
             self.experiment.sync()
-            for trial_id, decision in self._decisions:
-                self.executor.apply(trial_id, decision)
+            self._waiting += self._decisions
             self._decisions.clear()
+        if self._waiting:
+            pending, held = self._checkpoint_pending, set()
+            waiting, self._waiting = self._waiting, []
+            for trial_id, decision in waiting:  # in order; a trial's later decisions wait behind its first
+                if trial_id in held or (pending is not None and pending(trial_id)):
+                    held.add(trial_id)
+                    self._waiting.append((trial_id, decision))
+                else:
+                    self.executor.apply(trial_id, decision)
+
+    def _apply_now(self, trial_id: str) -> None:
+        """Wait for the trial's checkpoint file, then apply its waiting decisions (rare: the scheduler resumed it
+        before its pause had reached it)."""
+        pending = self._checkpoint_pending
+        deadline = time.monotonic() + 60.0
+        while pending is not None and pending(trial_id) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        mine = [(t, d) for t, d in self._waiting if t == trial_id]
+        self._waiting = [(t, d) for t, d in self._waiting if t != trial_id]
+        for _, decision in mine:
+            self.executor.apply(trial_id, decision)
 
     def _fill_slots(self) -> int:
         started = 0
@@ -154,6 +195,8 @@ class Driver:
             suggestion = self.experiment.ask()
             if suggestion is None:
                 break
+            if self._waiting:  # paused and resumed at once: its pause goes out first
+                self._apply_now(suggestion.trial_id)
             self.executor.start(suggestion)
             started += 1
             trial = self.experiment.trials[suggestion.trial_id]

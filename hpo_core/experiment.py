@@ -108,6 +108,7 @@ class Experiment:
         self.trials: dict[str, Trial] = {}
         self._live: dict[str, Trial] = {}  # PENDING / RUNNING / PAUSED, for O(live) scans
         self._retry: list[str] = []
+        self._requeued: list[str] = []  # trials whose worker was lost with the driver: they go on first
         self._no_more_new = False
         self._stopped_all = False
         self._started_at: float | None = None
@@ -124,6 +125,9 @@ class Experiment:
             self._terminate_paused()
             return None
         self._end_dropped_trials()
+        if self._requeued:  # they held slots when the driver died: they get them back before anyone else
+            trial = self.trials[self._requeued.pop(0)]
+            return self._start_again(trial, trial.checkpoint, trial.checkpoint_iteration)
         request = self.scheduler.next_resume(self._live.values())
         if request is not None:
             return self._resume(request)
@@ -174,8 +178,11 @@ class Experiment:
             "new_config": request.config if request.config is not None else donor.config,
         })
         trial.config = request.config if request.config is not None else dict(donor.config)
-        trial.iteration = donor.checkpoint_iteration  # the restored state is the donor's, at that iteration
-        return self._start_again(trial, donor.checkpoint, donor.checkpoint_iteration)
+        # the restored state is the donor's, at that iteration: it is the trial's checkpoint from now on, so a
+        # retry after a failure restores it too (not the trial's own state from before the exploit)
+        trial.checkpoint, trial.checkpoint_iteration = donor.checkpoint, donor.checkpoint_iteration
+        trial.iteration = donor.checkpoint_iteration
+        return self._start_again(trial, trial.checkpoint, trial.checkpoint_iteration)
 
     def _start_again(self, trial: Trial, checkpoint: Any, start_iteration: int) -> Suggestion:
         self._set_status(trial, TrialStatus.RUNNING)
@@ -289,8 +296,10 @@ class Experiment:
             trial.error = None
             self._live[trial_id] = trial
         self._set_status(trial, TrialStatus.PENDING)
-        if trial_id not in self._retry:
-            self._retry.append(trial_id)
+        if trial_id in self._retry:
+            self._retry.remove(trial_id)
+        if trial_id not in self._requeued:
+            self._requeued.append(trial_id)
 
     def _finish(self, trial: Trial, *, pruned: bool) -> None:
         self._set_status(trial, _TERMINATED)
@@ -358,6 +367,7 @@ class Experiment:
         for trial in [t for t in self._live.values() if t.status in (TrialStatus.PAUSED, TrialStatus.PENDING)]:
             self._finish(trial, pruned=False)
         self._retry.clear()
+        self._requeued.clear()
 
 
 def _check_int(name: str, value: Any, minimum: int) -> None:

@@ -1,19 +1,23 @@
-"""What a trainable calls from inside a trial: `report(...)` and `get_checkpoint()`.
+"""What a trainable calls from inside a trial: `report(...)`, `get_checkpoint()` and `get_context()`.
 
 Each executor installs a `TrialSession` for the trial it runs (per thread); the functions find it there, so the same
 trainable works in the serial, process, simulated and Ray executors.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .enums import Decision
 from .errors import AsktellTypeError, AsktellValueError
 
 _local = threading.local()
+DEFAULT_METRIC = "_metric"  # the metric name of a trainable that returns a bare number (Ray Tune's)
 
 
 class TrialStopped(BaseException):
@@ -39,8 +43,12 @@ class TrialSession:
         *,
         checkpoint: Any = None,
         stop_requested: Callable[[], Decision | None] | None = None,
+        trial_name: str | None = None,
+        start_iteration: int = 0,
     ):
         self.trial_id = trial_id
+        self.trial_name = trial_name or trial_id
+        self.iteration = start_iteration
         self._send = send
         self._checkpoint = checkpoint
         self._stop_requested = stop_requested
@@ -54,6 +62,7 @@ class TrialSession:
         self._last_time = now
         if checkpoint is not None:
             self._checkpoint = checkpoint
+        self.iteration += 1
         decision = self._send(metrics, checkpoint)
         if decision is None and self._stop_requested is not None:
             decision = self._stop_requested()
@@ -88,3 +97,48 @@ def get_checkpoint() -> Any:
     """The checkpoint to restore in this trial (its own after a pause/failure, a donor's after a PBT exploit)."""
     session = get_session()
     return None if session is None else session.get_checkpoint()
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """Where a trainable runs (Ray Tune's `tune.get_context()`).
+
+    Args:
+        trial_id: the trial's id.
+        trial_name: its name (`<trainable>_<trial id>`).
+        trial_dir: a folder of this worker's machine for the trial's own files (created on first use; the
+            experiment folder may be on another node).
+        iteration: the reports the trial made so far (its `training_iteration`, counted on across restores).
+    """
+
+    trial_id: str
+    trial_name: str
+    trial_dir: str
+    iteration: int
+
+    def get_trial_id(self) -> str:
+        return self.trial_id
+
+    def get_trial_name(self) -> str:
+        return self.trial_name
+
+    def get_trial_dir(self) -> str:
+        os.makedirs(self.trial_dir, exist_ok=True)
+        return self.trial_dir
+
+
+def get_context() -> TrialContext:
+    """The running trial's id, name, local folder and iteration; raises outside a trial.
+
+    Example:
+        >>> from hpo_core import SerialExecutor, run
+        >>> analysis = run(lambda config: {"id": get_context().get_trial_id()}, executor=SerialExecutor(),
+        ...                storage_path=__import__("tempfile").mkdtemp(), verbose=0)
+        >>> analysis.trials[0].last_result["id"] == analysis.trials[0].trial_id
+        True
+    """
+    session = get_session()
+    if session is None:
+        raise AsktellValueError("get_context() was called outside a trial: call it from a trainable run by asktell")
+    folder = os.path.join(tempfile.gettempdir(), "asktell-trials", session.trial_name)
+    return TrialContext(session.trial_id, session.trial_name, folder, session.iteration)

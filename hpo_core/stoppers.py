@@ -34,12 +34,13 @@ class FunctionStopper(Stopper):
 
 
 class DictStopper(Stopper):
-    """`stop={"training_iteration": 10}`: stop a trial once `result[key] >= value` for any key."""
+    """`stop={"training_iteration": 10}`: stop a trial once `result[key] >= value` for any key (a bool threshold,
+    such as Ray Tune's `{"done": True}`, compares as 0/1)."""
 
     def __init__(self, criteria: Mapping[str, float]):
         for key, value in criteria.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise AsktellTypeError(f"stop: the threshold for {key!r} must be a number, but got {value!r}")
+            if not isinstance(value, (int, float)):
+                raise AsktellTypeError(f"stop: the threshold for {key!r} must be a number or bool, but got {value!r}")
         self.criteria = dict(criteria)
 
     def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:

@@ -49,6 +49,11 @@ class Trainable:
         pass
 
     @property
+    def training_iteration(self) -> int:
+        """The steps taken so far (Ray Tune's name for `iteration`)."""
+        return self.iteration
+
+    @property
     def trial_name(self) -> str:
         return type(self).__name__
 

@@ -53,8 +53,8 @@ class Trial:
     def last_result(self) -> dict[str, Any]:
         return self.results[-1] if self.results else {}
 
-    @property
     def has_checkpoint(self) -> bool:
+        """Whether the trial saved a checkpoint (a method, as Ray Tune's `Trial.has_checkpoint()`)."""
         return self.checkpoint is not None
 
     @property

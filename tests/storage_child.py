@@ -1,5 +1,6 @@
 """Child process for the crash/resume tests: runs (or resumes) a small experiment and can freeze at a chosen point
-so the test can SIGKILL it there. Usage: python storage_child.py <storage> <name> <resume> <freeze-spec>."""
+so the test can SIGKILL it there. Usage: python storage_child.py <storage> <name> <resume>, with the freeze point in
+$FREEZE, the executor in $EXECUTOR and the experiment in $EXPERIMENT ("stopper", the default, or "pbt")."""
 from __future__ import annotations
 
 import json
@@ -60,6 +61,31 @@ def trainable(config):
         report({"score": score, "step": step}, checkpoint={"step": step} if step % 2 == 0 else None)
 
 
+def pbt_member(config):
+    """A PBT population member whose checkpoint names the trial that wrote it; every start is logged."""
+    spec = json.loads(os.environ.get("FREEZE", "{}"))
+    me = get_session().trial_id
+    state = get_checkpoint() or {"step": 0, "score": 0.0, "owner": me}
+    if os.environ.get("STARTS_LOG"):
+        with open(os.environ["STARTS_LOG"], "a") as handle:
+            handle.write(json.dumps([me, state["owner"], state["step"], state["score"]]) + "\n")
+    if spec.get("at") == "exploit" and state["owner"] != me:  # right after the first exploit
+        freeze(spec["marker"])
+    while state["step"] < 12:
+        state = {"step": state["step"] + 1, "score": state["score"] + config["lr"], "owner": me}
+        report({"score": state["score"]}, checkpoint=state)
+
+
+def run_pbt(storage, name, resume, *, callbacks=(), max_failures=0, trainable=pbt_member):
+    from hpo_core.schedulers import PopulationBasedTraining
+
+    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=3,
+                                  hyperparam_mutations={"lr": [0.1, 0.5, 1.0, 2.0]})
+    return hpo_core.run(trainable, {"lr": hpo_core.grid_search([0.1, 0.5, 1.0, 2.0])}, metric="score", mode="max",
+                        scheduler=pbt, executor=SerialExecutor(), storage_path=storage, name=name, resume=resume,
+                        callbacks=list(callbacks), max_failures=max_failures, seed=2, verbose=0)
+
+
 class FreezeAfterComplete(Callback):
     def __init__(self, spec):
         self.spec = spec
@@ -72,17 +98,20 @@ class FreezeAfterComplete(Callback):
 def main() -> None:
     storage, name, resume = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     spec = json.loads(os.environ.get("FREEZE", "{}"))
-    if spec.get("at") == "write":  # tear the journal: write half of record number `record`, then freeze
+    if spec.get("at") == "write":  # tear the journal: write `part` (default: half) of record `record`, then freeze
         original = journal_module.Journal.write
 
         def torn_write(self, record):
             if self.records_written + 1 == spec["record"]:
                 line = (journal_module.dumps(record) + "\n").encode()
-                self._handle.write(line[: len(line) // 2])
+                self._handle.write(line[: int(len(line) * spec.get("part", 0.5))])
                 freeze(spec["marker"])
             original(self, record)
 
         journal_module.Journal.write = torn_write
+    if os.environ.get("EXPERIMENT") == "pbt":
+        run_pbt(storage, name, resume)
+        return
     run_experiment(storage, name, resume, executor=os.environ.get("EXECUTOR", "serial"),
                    callbacks=[FreezeAfterComplete(spec)])
 

@@ -90,8 +90,8 @@ def test_errored_trials_rerun_only_with_resume_errored(tmp_path):
 def test_torn_last_line_is_skipped_by_readers_and_cut_by_writers(tmp_path):
     path = str(tmp_path / "journal.jsonl")
     journal = Journal(path, fsync=False)
-    journal.write({"ev": "header", "n": 1})
-    journal.write({"ev": "ask", "id": "00000"})
+    journal.write({"ev": "header", "seed": {}})
+    journal.write({"ev": "ask", "id": "00000", "cfg": {}})
     journal.close()
     with open(path, "ab") as handle:
         handle.write(b'{"ev": "tell", "id": "000')

@@ -1,6 +1,7 @@
 """Running one trial inside whatever worker an executor has: the session, the return value, the failure."""
 from __future__ import annotations
 
+import numbers
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from typing import Any
 
 from ..enums import Decision
 from ..errors import AsktellTypeError
-from ..session import TrialSession, TrialStopped, set_session
+from ..session import DEFAULT_METRIC, TrialSession, TrialStopped, set_session
 from ..suggestion import Suggestion
 
 
@@ -26,15 +27,23 @@ def run_trial(
     send: Callable[[dict[str, Any], Any], Decision | None],
     stop_requested: Callable[[], Decision | None] | None = None,
 ) -> Outcome:
-    """Run `trainable(config)` with a session whose reports go to `send`; a returned dict is its last report."""
-    session = TrialSession(suggestion.trial_id, send, checkpoint=suggestion.checkpoint, stop_requested=stop_requested)
+    """Run `trainable(config)` with a session whose reports go to `send`; a returned dict is its last report (a
+    bare number is reported as `{DEFAULT_METRIC: number}`, as Ray Tune does)."""
+    from ..driver import trainable_name
+
+    session = TrialSession(suggestion.trial_id, send, checkpoint=suggestion.checkpoint, stop_requested=stop_requested,
+                           trial_name=f"{trainable_name(trainable)}_{suggestion.trial_id}",
+                           start_iteration=suggestion.start_iteration)
     set_session(session)
     try:
         returned = trainable(dict(suggestion.config))
+        if isinstance(returned, numbers.Real) and not isinstance(returned, bool):
+            returned = {DEFAULT_METRIC: returned}
         if returned is not None:
             if not isinstance(returned, dict):
                 raise AsktellTypeError(
-                    f"the trainable returned {returned!r}; return a dict of metrics or None (and call report())"
+                    f"the trainable returned {returned!r}; return a dict of metrics, a number or None (and call "
+                    "report())"
                 )
             session.report(returned)
     except TrialStopped as stopped:

@@ -157,7 +157,10 @@ class HyperBandScheduler(TrialScheduler):
             # the last stage runs to max_t (Li et al.); Ray's int(max_t·η^−s)·η^k stops short when max_t is no power
             bracket.r = self.max_t if bracket.halves == 0 else min(bracket.r * self.eta, self.max_t)
             ranked = self._rank(bracket.live)
-            for trial_id in ranked[bracket.n:]:
+            # a survivor that already reached max_t before it was paused has nothing left to run: it stops too
+            done = [t for t in ranked[: bracket.n] if t != current and bracket.halves == 0
+                    and self.stop_last_trials and bracket.at_milestone(t)]
+            for trial_id in ranked[bracket.n:] + done:
                 del bracket.live[trial_id]
                 self.trial_bracket.pop(trial_id, None)
                 if trial_id == current:
@@ -170,7 +173,7 @@ class HyperBandScheduler(TrialScheduler):
             for trial_id in ranked[: bracket.n]:
                 if trial_id == current:
                     decision = Decision.CONTINUE
-                elif trial_id not in self.to_resume:
+                elif trial_id not in self.to_resume and trial_id not in done:
                     self.to_resume.append(trial_id)
         if (current is not None and bracket.halves == 0 and decision is Decision.CONTINUE
                 and self.stop_last_trials and bracket.at_milestone(current)):

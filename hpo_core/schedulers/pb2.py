@@ -37,7 +37,7 @@ class PB2(PopulationBasedTraining):
                  perturbation_interval: float = 60.0, hyperparam_bounds: Mapping[str, Sequence[float]] | None = None,
                  *, burn_in_period: float = 0.0, quantile_fraction: float = 0.25,
                  custom_explore_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None, synch: bool = False,
-                 kappa: float = 2.0, window: float = 4.0, num_candidates: int = 256):
+                 kappa: float = 2.0, window: float = 4.0, num_candidates: int = 256, log_config: bool = True):
         bounds = dict(hyperparam_bounds or {})
         if not bounds:
             raise AsktellValueError(f"PB2: `hyperparam_bounds` must name at least one hyperparameter, got {bounds!r}")
@@ -49,7 +49,7 @@ class PB2(PopulationBasedTraining):
                 raise AsktellValueError(f"PB2: hyperparam_bounds[{key!r}] needs low < high, but got {list(pair)!r}")
         super().__init__(time_attr=time_attr, metric=metric, mode=mode, perturbation_interval=perturbation_interval,
                          burn_in_period=burn_in_period, quantile_fraction=quantile_fraction,
-                         resample_probability=0.0, custom_explore_fn=custom_explore_fn, synch=synch)
+                         resample_probability=0.0, custom_explore_fn=custom_explore_fn, synch=synch, log_config=log_config)
         self.hyperparam_bounds = {key: (pair[0], pair[1]) for key, pair in bounds.items()}
         self.kappa, self.window, self.num_candidates = float(kappa), float(window), int(num_candidates)
         self.max_rows = 200  # the most recent rows only: a GP fit costs O(rows^3)

@@ -3,6 +3,7 @@ top-quantile trial's checkpoint with an explored copy of its config."""
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ import numpy as np
 
 from ..enums import Decision, TrialStatus
 from ..errors import AsktellTypeError, AsktellValueError
-from ..space.domains import Categorical, Domain, Function
+from ..space.domains import Categorical, Domain, Function, Grid
+from ..space.space import ConfigView
 from ..suggestion import ResumeRequest
 from ..trial import Trial
 from .async_hyperband import check_number
@@ -42,16 +44,16 @@ def explore(config: Mapping[str, Any], mutations: Mapping[str, Any], rng: np.ran
                 index = list(values).index(old) + (1 if rng.random() < 0.5 else -1)
                 new[key] = values[min(max(index, 0), len(values) - 1)]
         elif rng.random() < resample_probability or not isinstance(old, (int, float)) or isinstance(old, bool):
-            new[key] = _draw(mutation, rng)
+            new[key] = _draw(mutation, rng, new)
         else:
             value = old * perturbation_factors[int(rng.integers(len(perturbation_factors)))]
             new[key] = int(value) if isinstance(old, (int, np.integer)) else value
     return new
 
 
-def _draw(mutation: Any, rng: np.random.Generator) -> Any:
-    if isinstance(mutation, Function):
-        return mutation.fn(None)
+def _draw(mutation: Any, rng: np.random.Generator, config: dict[str, Any]) -> Any:
+    if isinstance(mutation, Function):  # `sample_from(fn)`: fn() or fn(spec) with `spec.config` the new config
+        return mutation.call(ConfigView(config, set()))
     if isinstance(mutation, Domain):
         return mutation.sample(rng)
     return mutation()  # a plain callable (Ray Tune style); it draws from its own randomness
@@ -68,6 +70,25 @@ def check_mutations(owner: str, mutations: Mapping[str, Any], prefix: str = "") 
             )
         elif isinstance(mutation, (list, tuple)) and not mutation:
             raise AsktellValueError(f"{owner}: hyperparam_mutations[{prefix}{key!r}] must not be an empty list")
+        elif isinstance(mutation, Grid):
+            raise AsktellValueError(
+                f"{owner}: hyperparam_mutations[{prefix}{key!r}] is a grid_search, which cannot be resampled; give "
+                "the values as a list"
+            )
+        elif callable(mutation) and not isinstance(mutation, Domain) and _needs_arguments(mutation):
+            raise AsktellTypeError(
+                f"{owner}: hyperparam_mutations[{prefix}{key!r}] = {mutation!r} must be callable without arguments "
+                "(it is called to resample the value); use sample_from(fn) for a function of the config"
+            )
+
+
+def _needs_arguments(fn: Any) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+               for p in parameters)
 
 
 @dataclass
@@ -92,6 +113,8 @@ class PopulationBasedTraining(TrialScheduler):
     perturbation time. Otherwise it continues, or yields (PAUSE) to trials waiting to start or resume.
     With `synch=True` every trial waits at each perturbation point until the whole population got there.
     The trainable must report checkpoints; a needed donor without one raises an error saying so.
+    Every exploit (donor, old and new config) is journaled and listed in `trial.exploits`; `log_config` (Ray Tune's
+    switch for its policy log files) is accepted and changes nothing.
     """
 
     requires_metric = True
@@ -102,8 +125,10 @@ class PopulationBasedTraining(TrialScheduler):
                  perturbation_interval: float = 60.0, burn_in_period: float = 0.0,
                  hyperparam_mutations: Mapping[str, Any] | None = None, quantile_fraction: float = 0.25,
                  resample_probability: float = 0.25, perturbation_factors: Sequence[float] = (1.2, 0.8),
-                 custom_explore_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None, synch: bool = False):
+                 custom_explore_fn: Callable[[dict[str, Any]], dict[str, Any]] | None = None, synch: bool = False,
+                 log_config: bool = True):
         super().__init__(time_attr=time_attr, metric=metric, mode=mode)
+        self.log_config = bool(log_config)
         name = type(self).__name__
         check_number(name, "perturbation_interval", perturbation_interval, minimum=0, strict=True)
         check_number(name, "burn_in_period", burn_in_period, minimum=0)
@@ -146,7 +171,7 @@ class PopulationBasedTraining(TrialScheduler):
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
         member = self.members.setdefault(trial.trial_id, _Member(config=trial.config))
-        member.config, member.has_checkpoint = trial.config, member.has_checkpoint or trial.has_checkpoint
+        member.config, member.has_checkpoint = trial.config, member.has_checkpoint or trial.has_checkpoint()
         self._unqueue(trial.trial_id)
         now = self._time(result)
         if now < self.burn_in_period or now - member.last_perturbation_time < self.perturbation_interval:

@@ -2,6 +2,7 @@
 to and from the unit interval (for adapters and Gaussian processes)."""
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -240,7 +241,8 @@ class Categorical(Domain):
 
 
 class Function(Domain):
-    """`sample_from(fn)`: `fn(config)` computes the value from the rest of the config."""
+    """`sample_from(fn)`: `fn(config)` computes the value from the rest of the config; a function of no
+    arguments (`sample_from(lambda: 7)`) is called without it."""
 
     kind = "function"
 
@@ -248,12 +250,25 @@ class Function(Domain):
         if not callable(fn):
             raise AsktellValueError(f"sample_from: `fn` must be callable, but got {fn!r}")
         self.fn = fn
+        self.takes_config = _takes_an_argument(fn)
+
+    def call(self, config: Any) -> Any:
+        """The value for `config` (a view of the config being built, or None when there is none)."""
+        return self.fn(config) if self.takes_config else self.fn()
 
     def __repr__(self) -> str:
         return f"Function({getattr(self.fn, '__qualname__', type(self.fn).__name__)})"
 
     def contains(self, value: Any) -> bool:
         return True
+
+
+def _takes_an_argument(fn: Callable) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: assume Ray's one-argument form
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
 
 
 class Grid(Domain):

@@ -223,6 +223,12 @@ class Space:
                 value = leaf.values[int(rng.integers(len(leaf.values)))]
             else:
                 value = leaf.sample(rng)
+            while isinstance(value, Domain) and not isinstance(value, (Function, Grid)):  # choice([uniform(..), ..])
+                value = value.sample(rng)
+            if isinstance(value, Function):
+                functions[path] = value
+                _set_path(config, path, None)
+                continue
             if isinstance(value, (dict, list)) and has_domain(value):
                 sub = _skeleton(value)
                 self._fill_sub(sub, value, rng, {}, functions, path)
@@ -247,7 +253,7 @@ def _resolve_functions(config: dict[str, Any], functions: dict[str, Function], r
         for path in sorted(pending):
             view = ConfigView(config, pending - set())
             try:
-                value = _call_seeded(functions[path].fn, view, rng)
+                value = _call_seeded(functions[path], view, rng)
             except _Unresolved:
                 continue
             if isinstance(value, ConfigView):
@@ -261,7 +267,7 @@ def _resolve_functions(config: dict[str, Any], functions: dict[str, Function], r
             )
 
 
-def _call_seeded(fn, view: ConfigView, rng: np.random.Generator) -> Any:
+def _call_seeded(function: Function, view: ConfigView, rng: np.random.Generator) -> Any:
     """Call `fn` with numpy's and Python's global generators seeded from `rng` (restored afterwards), so a
     sample_from that uses `np.random` or `random` still gives the same trials for the same experiment seed."""
     np_state, py_state = np.random.get_state(), random.getstate()
@@ -269,7 +275,7 @@ def _call_seeded(fn, view: ConfigView, rng: np.random.Generator) -> Any:
     np.random.seed(seed)
     random.seed(seed)
     try:
-        return fn(view)
+        return function.call(view)
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)

@@ -19,6 +19,7 @@ import math
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AsktellValueError
@@ -115,19 +116,107 @@ class Journal:
                 return
 
 
-def read_records(path: str) -> Iterator[dict[str, Any]]:
-    """Every complete record of a journal (also one that is being written to); a torn or bad line is skipped."""
+@dataclass(frozen=True)
+class JournalDamage:
+    """A complete journal line that is no valid record (a torn *last* line is expected after a kill, not damage)."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class JournalContents:
+    """What `read_journal` found: the valid records with their line numbers, and the damaged lines."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the line number of each record
+    damage: list[JournalDamage] = field(default_factory=list)
+    end: int = 0  # the byte after the last complete line read: where the next read starts
+    next_line: int = 1  # the number of the line that starts there
+
+    def numbered(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return zip(self.lines, self.records)
+
+    def describe_damage(self, path: str, limit: int = 5) -> str:
+        shown = "; ".join(str(d) for d in self.damage[:limit])
+        more = f" (and {len(self.damage) - limit} more)" if len(self.damage) > limit else ""
+        return f"{path} has {len(self.damage)} damaged line(s): {shown}{more}"
+
+
+# the fields each event needs, with their types: a record without them is damage, not a KeyError later
+_NEEDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "header": {"seed": dict},
+    "ask": {"id": str, "cfg": dict},
+    "tell": {"id": str, "r": dict},
+    "done": {"id": str},
+    "requeue": {"id": str},
+    "none": {"n": int},
+}
+_OPTIONAL: dict[str, type | tuple[type, ...]] = {"dir": str, "ck": str, "sck": list, "it": int, "st": dict,
+                                                 "ex": dict, "t": (int, float)}
+_STATUSES = {"PENDING", "RUNNING", "PAUSED", "TERMINATED", "ERROR"}
+
+
+def read_journal(path: str, *, offset: int = 0, first_line: int = 1) -> JournalContents:
+    """Parse a journal (also one that is being written to), checking every record; never raises on damage.
+
+    A reader that follows a growing journal passes the `end` and `next_line` of its last read as `offset` and
+    `first_line`: only the bytes appended since are read (a line still being written is left for the next read).
+    """
     with open(path, "rb") as handle:
+        handle.seek(offset)
         data = handle.read()
-    for line in data.split(b"\n"):
+    lines = data.split(b"\n")  # the last item is "" or the torn last line of a killed (or still writing) writer
+    contents = JournalContents(end=offset + len(data) - len(lines[-1]), next_line=first_line + len(lines) - 1)
+    for number, line in enumerate(lines[:-1], start=first_line):
         if not line.strip():
             continue
         try:
             record = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            continue  # the torn last line of a crashed or running writer
-        if isinstance(record, dict) and "ev" in record:
-            yield record
+            contents.damage.append(JournalDamage(number, "not a JSON record"))
+            continue
+        problem = record_problem(record)
+        if problem is not None:
+            contents.damage.append(JournalDamage(number, problem))
+            continue
+        contents.records.append(record)
+        contents.lines.append(number)
+    return contents
+
+
+def record_problem(record: Any) -> str | None:
+    """Why `record` is no valid journal record (a missing or mistyped field, a path that leaves its folder)."""
+    if not isinstance(record, dict) or not isinstance(record.get("ev"), str):
+        return "not a journal record (no event)"
+    event = record["ev"]
+    for key, kind in {**_NEEDS.get(event, {}), **_OPTIONAL}.items():
+        if key not in record and key not in _NEEDS.get(event, {}):
+            continue
+        value = record.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"{event!r} record with a missing or bad {key!r} ({value!r})"
+    for key in ("dir", "ck"):
+        if key in record and not is_plain_name(record[key], empty_ok=key == "ck"):
+            return f"{event!r} record whose {key!r} {record[key]!r} points outside the experiment folder"
+    if any(status not in _STATUSES for status in record.get("st", {}).values()):
+        return f"{event!r} record with an unknown status in {record['st']!r}"
+    return None
+
+
+def is_plain_name(name: str, *, empty_ok: bool = False) -> bool:
+    """True for one file or folder name: no separator, not `.`/`..`, no NUL (so it stays inside its folder)."""
+    if name == "":
+        return empty_ok
+    return name not in (".", "..") and not any(ch in name for ch in "/\\\x00")
+
+
+def read_records(path: str) -> Iterator[dict[str, Any]]:
+    """Every valid record of a journal; a torn last line and damaged lines are left out (see `read_journal`)."""
+    yield from read_journal(path).records
 
 
 def _cut_torn_tail(path: str) -> None:

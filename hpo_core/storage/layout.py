@@ -123,3 +123,18 @@ def write_atomic(path: str, text: str | bytes, *, sync: bool = True) -> None:
         if sync:
             os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+class UnsafePathError(AsktellValueError):
+    """A path read from an experiment folder (its journal) points outside that folder."""
+
+
+def resolve_inside(root: str, *parts: str) -> str:
+    """`root/parts...`, refused when it resolves (symbolic links followed) outside the folder `root`."""
+    path = os.path.join(root, *parts)
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real == real_root or os.path.commonpath([real, real_root]) != real_root:
+        raise UnsafePathError(f"{os.path.join(*parts)!r} read from {root} resolves to {real}, outside the folder; "
+                              f"refusing to use it")
+    return path

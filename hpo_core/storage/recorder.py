@@ -7,8 +7,11 @@ checkpoints (cloudpickle files) and `error.txt`.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
+from collections import deque
 from typing import Any
 
 from ..enums import Decision, TrialStatus
@@ -17,21 +20,13 @@ from ..experiment import Experiment
 from ..suggestion import Suggestion
 from ..trial import Trial
 from .appender import Appender
+from .checkpoints import CheckpointWriter, DiskCheckpoint, newest_on_disk
 from .journal import Journal
-from .layout import ERROR, PARAMS, dumps, to_jsonable, trial_dirname, write_atomic
+from .layout import ERROR, PARAMS, dumps, safe_name, to_jsonable, trial_dirname
 
+logger = logging.getLogger("asktell")
 
-class DiskCheckpoint:
-    """Stands for a checkpoint file while the journal is replayed; loaded once replay is done."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def load(self) -> Any:
-        import cloudpickle
-
-        with open(self.path, "rb") as handle:
-            return cloudpickle.load(handle)
+__all__ = ["DiskCheckpoint", "RecordingExperiment"]
 
 
 class RecordingExperiment:
@@ -41,7 +36,7 @@ class RecordingExperiment:
     replayed; otherwise each call freezes the real clock once, so the experiment sees the same times on replay.
     """
 
-    def __init__(self, experiment: Experiment, path: str, journal: Journal | None):
+    def __init__(self, experiment: Experiment, path: str, journal: Journal | None, *, keep_checkpoints_num: int = 1):
         self._exp = experiment
         self.path = path
         self.journal = journal
@@ -54,7 +49,9 @@ class RecordingExperiment:
         self._open: dict[str, TrialStatus] = {}  # status of every trial that is not finished yet
         self._dirs: dict[str, str] = {}
         self._params: dict[str, str] = {}
-        self._checkpoint_file: dict[str, str] = {}
+        self.keep_checkpoints_num = keep_checkpoints_num
+        self._kept: dict[str, deque[DiskCheckpoint]] = {}  # per trial: its newest checkpoints, oldest first
+        self._writer: CheckpointWriter | None = None
         self._exploits: dict[str, int] = {}  # exploits journaled per trial (PBT), for readers of the folder
         self._none_asks = 0
         self.files = Appender()  # params.json and error.txt: derived data, written off the driver thread
@@ -100,16 +97,23 @@ class RecordingExperiment:
             if len(trial.exploits) > self._exploits.get(trial.trial_id, 0):
                 self._exploits[trial.trial_id] = len(trial.exploits)
                 record["ex"] = trial.exploits[-1]
+                if not self.replaying:  # the donor's checkpoint becomes the trial's own (a retry restores it)
+                    record.update(self._adopt_checkpoint(trial))
         if changes:
             record["st"] = changes
         self._write(record)
         self._trial_folder(trial)
+        if record.get("ck"):  # a PBT exploit: the trial's own file of the donor's checkpoint, after this line
+            self._queue_file(trial)
+        if isinstance(suggestion.checkpoint, DiskCheckpoint) and not self.replaying:
+            suggestion = dataclasses.replace(suggestion, checkpoint=self._load(trial.checkpoint))
         return suggestion
 
     def tell(self, trial_id: str, metrics: dict[str, Any], checkpoint: Any = None) -> Decision:
         now = self._tick()
         trial = self._exp.trials.get(trial_id)
         recorded = len(trial.results) if trial is not None else 0
+        previous = trial.checkpoint if trial is not None else None
         decision = self._exp.tell(trial_id, metrics, checkpoint=checkpoint)
         if len(trial.results) == recorded:  # a re-made report of a restarted trial: only its metrics matter
             record = {"ev": "tell", "id": trial_id, "drop": 1, "r": {m: metrics[m] for m in self._exp.metrics},
@@ -122,13 +126,13 @@ class RecordingExperiment:
                 if inline is not None:
                     record["sck"] = inline  # simulated: no file at all
                 else:
-                    record["ck"] = self._save_checkpoint(trial, checkpoint)
+                    record["ck"] = self._store_checkpoint(trial, checkpoint, previous)
         changes = self._changes()
         if changes:
             record["st"] = changes
         self._write(record)
         if "ck" in record:
-            self._drop_old_checkpoint(trial, record["ck"])
+            self._queue_file(trial)
         return decision
 
     def complete(self, trial_id: str, error: str | None = None) -> None:
@@ -177,6 +181,9 @@ class RecordingExperiment:
                 changes[trial_id] = status.name
                 if status.is_finished:
                     del self._open[trial_id]
+                    checkpoint = self._exp.trials[trial_id].checkpoint
+                    if isinstance(checkpoint, DiskCheckpoint):
+                        checkpoint.forget_value()  # it will not run again: its checkpoint lives on disk only
                 else:
                     self._open[trial_id] = status
         touched.clear()
@@ -207,6 +214,18 @@ class RecordingExperiment:
     def set_dir(self, trial_id: str, dirname: str) -> None:
         self._dirs[trial_id] = dirname
 
+    @property
+    def dirs(self) -> dict[str, str]:
+        """trial_id -> its folder's name inside the experiment folder."""
+        return self._dirs
+
+    def keep_checkpoint_file(self, trial: Trial, name: str) -> None:
+        """Replaying a PBT exploit: the trial's checkpoint is its own file `name` of the donor's checkpoint now."""
+        checkpoint = trial.checkpoint
+        if isinstance(checkpoint, DiskCheckpoint):
+            checkpoint.iteration = trial.checkpoint_iteration
+            checkpoint.previous = None  # never a fall-back to its own state from before the exploit
+
     def _trial_folder(self, trial: Trial) -> None:
         """Set `trial.path`; (re)write params.json in the background when the config is new or changed (PBT)."""
         trial.path = self.trial_path(trial)
@@ -220,27 +239,119 @@ class RecordingExperiment:
                              truncate=True)
             self.files.close(path)
 
-    def _save_checkpoint(self, trial: Trial, checkpoint: Any) -> str:
-        if isinstance(checkpoint, DiskCheckpoint):  # replaying the journal
+    # --- checkpoints (written by a background thread, see checkpoints.py) -------------------------------------
+    def _store_checkpoint(self, trial: Trial, checkpoint: Any, previous: Any) -> str:
+        """Pickle `checkpoint` now (the object as reported), queue its file, and make it the trial's checkpoint."""
+        if isinstance(checkpoint, DiskCheckpoint):  # replaying the journal: remember the chain for the fall-back
+            checkpoint.iteration = trial.iteration
+            checkpoint.previous = previous if isinstance(previous, DiskCheckpoint) else None
             return os.path.basename(checkpoint.path)
-        name = f"checkpoint_{trial.iteration:06d}.pkl"
-        import cloudpickle
-
-        try:
-            data = cloudpickle.dumps(checkpoint)
-        except Exception as error:  # noqa: BLE001 - an unpicklable checkpoint only costs crash-safety
-            import logging
-
-            logging.getLogger("asktell").warning("checkpoint of %s is not picklable (%s): not saved", trial, error)
+        data = self._pickle(trial, checkpoint)
+        if data is None:
             return ""
-        write_atomic(os.path.join(self.trial_path(trial), name), data, sync=self.journal.fsync)
+        name = f"checkpoint_{trial.iteration:06d}.pkl"
+        kept = self._kept.get(trial.trial_id, ())
+        if any(os.path.basename(k.path) == name for k in kept):  # a PBT exploit rewound its iteration count
+            name = f"checkpoint_{trial.iteration:06d}_{len(trial.exploits)}.pkl"
+        stored = DiskCheckpoint(os.path.join(self.trial_path(trial), name), iteration=trial.iteration,
+                                value=checkpoint, data=data)
+        trial.checkpoint = stored  # its file is queued once the journal line that names it is written
         return name
 
-    def _drop_old_checkpoint(self, trial: Trial, name: str) -> None:
-        old = self._checkpoint_file.get(trial.trial_id)
-        self._checkpoint_file[trial.trial_id] = name
-        if old and old != name and not self.replaying:
-            try:
-                os.remove(os.path.join(self.trial_path(trial), old))
-            except OSError:
-                pass
+    def _pickle(self, trial: Trial, checkpoint: Any) -> bytes | None:
+        import cloudpickle
+
+        self.writer.make_room()
+        try:
+            return cloudpickle.dumps(checkpoint)
+        except Exception as error:  # noqa: BLE001 - an unpicklable checkpoint only costs crash-safety
+            logger.warning("checkpoint of %s is not picklable (%s): not saved", trial, error)
+            return None
+
+    def _queue_file(self, trial: Trial) -> None:
+        """The journal line naming the trial's new checkpoint is written: queue its file, then let older go."""
+        checkpoint = trial.checkpoint
+        if isinstance(checkpoint, DiskCheckpoint) and (checkpoint.data is not None or checkpoint.source):
+            self.writer.write(checkpoint)
+        self._keep(trial)
+
+    @property
+    def writer(self) -> CheckpointWriter:
+        if self._writer is None:
+            self._writer = CheckpointWriter(self.journal)
+        return self._writer
+
+    def checkpoint_pending(self, trial_id: str) -> bool:
+        """True while the trial's newest checkpoint file is still being written (its decision waits for it)."""
+        checkpoint = self._exp.trials[trial_id].checkpoint
+        return isinstance(checkpoint, DiskCheckpoint) and checkpoint.pending
+
+    def _keep(self, trial: Trial) -> None:
+        """Hold the trial's current checkpoint; release the ones beyond the newest `keep_checkpoints_num`."""
+        current = trial.checkpoint
+        if not isinstance(current, DiskCheckpoint) or self.replaying:
+            return
+        kept = self._kept.setdefault(trial.trial_id, deque())
+        if kept and kept[-1] is current:
+            return
+        current.holders += 1
+        kept.append(current)
+        while len(kept) > self.keep_checkpoints_num:
+            self.writer.release(kept.popleft())
+
+    def _load(self, checkpoint: DiskCheckpoint) -> Any:
+        try:
+            return checkpoint.load()
+        except Exception as error:  # noqa: BLE001 - the file went away or is damaged: start from scratch
+            logger.warning("checkpoint %s cannot be loaded (%s): the trial starts without it", checkpoint.path,
+                           error)
+            return None
+
+    def restore_checkpoints(self) -> None:
+        """After a replay: each trial's checkpoint is the newest of its files that exists (the newest one named in
+        the journal may not have been written before the driver died), loaded when the trial may run again;
+        older leftover files are removed."""
+        for trial in self._exp.trials.values():
+            if not isinstance(trial.checkpoint, DiskCheckpoint):
+                continue
+            found, older = newest_on_disk(trial.checkpoint, load=not trial.status.is_finished)
+            trial.checkpoint = found
+            trial.checkpoint_iteration = found.iteration if found is not None else 0
+            for leftover in older:
+                self.writer.release(leftover)
+            self._keep(trial)
+
+    def drain(self, timeout: float | None = None) -> None:
+        """Finish the background writes (logger files, checkpoints) before the journal is closed."""
+        self.files.drain()
+        if self._writer is not None and not self._writer.close(timeout):
+            logger.warning("checkpoint writes still pending after %s s at the end of the run", timeout)
+
+    def _adopt_checkpoint(self, trial: Trial) -> dict[str, Any]:
+        """The journal fields of the donor's checkpoint a PBT exploit adopted: the trial's own file of it ("ck"),
+        or the simulated checkpoint inline ("sck"), with the iteration it was taken at ("it")."""
+        checkpoint = trial.checkpoint
+        inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
+        if inline is not None:
+            return {"sck": inline, "it": trial.checkpoint_iteration}
+        return {"ck": self._adopted_file(trial), "it": trial.checkpoint_iteration}
+
+    def _adopted_file(self, trial: Trial) -> str:
+        """Give the trial its own file of the donor's checkpoint, so the donor may drop its own: the background
+        thread links the donor's file (or writes the bytes it still waits to write); "" when there is none."""
+        donor_checkpoint = trial.checkpoint
+        if donor_checkpoint is None:
+            return ""
+        donor = trial.exploits[-1]["donor"]
+        name = f"checkpoint_{trial.checkpoint_iteration:06d}_from_{safe_name(str(donor), 16)}.pkl"
+        path = os.path.join(self.trial_path(trial), name)
+        if isinstance(donor_checkpoint, DiskCheckpoint):
+            own = DiskCheckpoint(path, iteration=trial.checkpoint_iteration, value=donor_checkpoint.value,
+                                 data=donor_checkpoint.data, source=donor_checkpoint.path)
+        else:  # the donor's object was never stored (not picklable then): try once more
+            data = self._pickle(trial, donor_checkpoint)
+            if data is None:
+                return ""
+            own = DiskCheckpoint(path, iteration=trial.checkpoint_iteration, value=donor_checkpoint, data=data)
+        trial.checkpoint = own
+        return name

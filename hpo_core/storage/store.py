@@ -6,11 +6,13 @@ checkpoint (the experiment drops the results they re-make), finished trials are 
 """
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import logging
 import os
 import re
+import shutil
 import socket
 import time
 from typing import Any
@@ -18,11 +20,13 @@ from typing import Any
 import numpy as np
 
 from ..enums import TrialStatus
-from ..errors import AsktellValueError
+from ..errors import AsktellValueError, MissingMetricError, TrialFinishedError, UnknownTrialError
 from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
-from .journal import FORMAT_VERSION, SYNC_INTERVAL_S, Journal, read_records
-from .layout import JOURNAL, dumps, experiment_dir, to_jsonable
+from ..trial import Trial
+from .journal import FORMAT_VERSION, SYNC_INTERVAL_S, Journal, read_journal
+from .layout import JOURNAL, UnsafePathError, dumps, experiment_dir, resolve_inside, to_jsonable, write_atomic
+from .lock import LOCK, FolderLock
 from .recorder import DiskCheckpoint, RecordingExperiment
 
 logger = logging.getLogger("asktell")
@@ -36,19 +40,38 @@ class ResumeMode(enum.Enum):
 
     @classmethod
     def parse(cls, resume: Any) -> ResumeMode:
-        if isinstance(resume, ResumeMode):
-            return resume
-        if resume is False or resume is None:
-            return cls.NEW
-        if resume is True:
-            return cls.RESUME
-        if isinstance(resume, str) and resume.upper() in ("AUTO", "ERRORED", "ERRORED_ONLY"):
-            return cls.AUTO if resume.upper() == "AUTO" else cls.ERRORED
-        raise AsktellValueError(f"`resume` must be False, True, 'AUTO' or 'ERRORED', but got {resume!r}")
+        return parse_resume(resume)[0]
+
+
+SKIP_DAMAGED = "SKIP_DAMAGED"
+
+
+def parse_resume(resume: Any) -> tuple[ResumeMode, bool]:
+    """`resume` as a mode, and whether a damaged journal is cut at its first damaged line ("...+SKIP_DAMAGED")."""
+    if isinstance(resume, ResumeMode):
+        return resume, False
+    if resume is False or resume is None:
+        return ResumeMode.NEW, False
+    if resume is True:
+        return ResumeMode.RESUME, False
+    if isinstance(resume, str):
+        words = [w.strip() for w in resume.upper().split("+")]
+        skip = SKIP_DAMAGED in words
+        words = [w for w in words if w != SKIP_DAMAGED] or ["TRUE"]
+        if len(words) == 1 and words[0] in ("TRUE", "AUTO", "ERRORED", "ERRORED_ONLY"):
+            mode = {"TRUE": ResumeMode.RESUME, "AUTO": ResumeMode.AUTO}.get(words[0], ResumeMode.ERRORED)
+            return mode, skip
+    raise AsktellValueError(
+        f"`resume` must be False, True, 'AUTO' or 'ERRORED' (optionally with '+SKIP_DAMAGED'), but got {resume!r}"
+    )
 
 
 class ResumeMismatchError(AsktellValueError):
     """The journal cannot be replayed with the searcher/scheduler/space given to this run."""
+
+
+class JournalDamagedError(AsktellValueError):
+    """The journal has damaged lines: resuming would have to guess what they said."""
 
 
 def space_fingerprint(experiment: Experiment) -> str:
@@ -57,12 +80,15 @@ def space_fingerprint(experiment: Experiment) -> str:
 
 
 class ExperimentStorage:
-    """One experiment folder. `open()` decides new vs resume; `seed()`, then `attach(experiment)`, then `close()`."""
+    """One experiment folder, locked while it is open. `open()` decides new vs resume; `seed()`, then
+    `attach(experiment)`, then `close()` (or `discard()` when the run is refused before it starts)."""
 
-    def __init__(self, path: str, mode: ResumeMode, records: list[dict[str, Any]] | None):
+    def __init__(self, path: str, mode: ResumeMode, lock: FolderLock, *, created: bool):
         self.path = path
         self.mode = mode
-        self.records = records  # None: a new experiment
+        self.lock = lock
+        self.created = created  # this run made the folder: a run refused at start removes it again
+        self.records: list[tuple[int, dict[str, Any]]] | None = None  # (line, record); None: a new experiment
         self.recorder: RecordingExperiment | None = None
 
     @property
@@ -72,30 +98,57 @@ class ExperimentStorage:
     @classmethod
     def open(cls, trainable_name: str, *, name: str | None = None, storage_path: Any = None,
              resume: Any = False) -> ExperimentStorage:
-        mode = ResumeMode.parse(resume)
+        mode, skip_damaged = parse_resume(resume)
         if mode is not ResumeMode.NEW and name is None:
             raise AsktellValueError(f"`resume={resume!r}` needs the `name` of the experiment to resume")
         path = experiment_dir(trainable_name, name=name, storage_path=storage_path)
         journal = os.path.join(path, JOURNAL)
-        exists = os.path.isfile(journal)
-        if mode is ResumeMode.NEW and exists:
+        if mode in (ResumeMode.RESUME, ResumeMode.ERRORED) and not os.path.isfile(journal):
+            raise AsktellValueError(f"`resume={resume!r}`: no experiment to resume at {path} (no {JOURNAL})")
+        created = name is None or not os.path.isdir(path)
+        storage = cls(path, mode, FolderLock(path), created=created)
+        try:
+            storage.lock.acquire()  # the journal is read (and checked) under the lock
+            storage.records = storage._read_journal(name, resume, skip_damaged)
+        except BaseException:
+            storage.discard()
+            raise
+        return storage
+
+    def _read_journal(self, name: Any, resume: Any, skip_damaged: bool) -> list[tuple[int, dict[str, Any]]] | None:
+        """The journal's records to replay, or None for a new experiment (also when a killed run left no header)."""
+        journal = os.path.join(self.path, JOURNAL)
+        if not os.path.isfile(journal):
+            return None
+        contents = read_journal(journal)
+        if not contents.records and not contents.damage:
+            logger.warning("%s holds no header record (its driver was killed before it started): starting the "
+                           "experiment afresh", journal)
+            return None
+        if self.mode is ResumeMode.NEW:
             raise AsktellValueError(
-                f"`name={name!r}`: {path} already holds an experiment; pass resume=True to continue it, "
+                f"`name={name!r}`: {self.path} already holds an experiment; pass resume=True to continue it, "
                 f"or another name"
             )
-        if mode in (ResumeMode.RESUME, ResumeMode.ERRORED) and not exists:
-            raise AsktellValueError(f"`resume={resume!r}`: no experiment to resume at {path} (no {JOURNAL})")
-        records = None
-        if exists and mode is not ResumeMode.NEW:
-            records = list(read_records(journal))
-            if not records or records[0].get("ev") != "header":
-                raise AsktellValueError(f"`resume={resume!r}`: {journal} has no header record; cannot resume it")
-        return cls(path, mode, records)
+        records = list(contents.numbered())
+        if contents.damage:
+            first = contents.damage[0].line
+            if not skip_damaged:
+                raise JournalDamagedError(
+                    f"cannot resume: {contents.describe_damage(journal)}. Resuming would have to guess what they "
+                    f"said; pass resume='{'AUTO' if self.mode is ResumeMode.AUTO else 'TRUE'}+SKIP_DAMAGED' to "
+                    f"keep only the records before line {first} (the rest is run again)"
+                )
+            records = [(number, record) for number, record in records if number < first]
+            _keep_only(journal, [record for _, record in records], contents.describe_damage(journal))
+        if not records or records[0][1]["ev"] != "header":
+            raise JournalDamagedError(f"`resume={resume!r}`: {journal} has no header record; cannot resume it")
+        return records
 
     def seed(self, given: Any) -> int | np.random.SeedSequence:
         """The experiment's seed: the journaled one when resuming, else `given` (one is drawn when None)."""
         if self.resuming:
-            stored = self.records[0]["seed"]
+            stored = self.records[0][1]["seed"]
             sequence = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
             if given is not None and _seed_dict(given) != stored:
                 raise AsktellValueError(
@@ -106,20 +159,21 @@ class ExperimentStorage:
             return np.random.SeedSequence()
         return given
 
-    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S
-               ) -> RecordingExperiment:
+    def attach(self, experiment: Experiment, *, seed: Any, sync_interval_s: float = SYNC_INTERVAL_S,
+               keep_checkpoints_num: int = 1) -> RecordingExperiment:
         """Journal `experiment` from now on (fsync policy: see journal.py); when resuming, first replay the journal."""
         os.makedirs(self.path, exist_ok=True)
-        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
-        recorder = RecordingExperiment(experiment, self.path, journal=None)
+        recorder = RecordingExperiment(experiment, self.path, journal=None, keep_checkpoints_num=keep_checkpoints_num)
+        self.recorder = recorder
         header = _header(experiment, seed)
         if self.resuming:
-            _check_same(self.records[0], header, self.path)
+            _check_same(self.records[0][1], header, self.path)
             _replay(recorder, self.records[1:])
             recorder.clock_offset = recorder._base_clock() - recorder.now
+        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
         recorder.journal, recorder.replaying = journal, False
         if self.resuming:
-            _load_checkpoints(experiment)
+            recorder.restore_checkpoints()  # the newest file of each trial that exists; loaded when live
             recorder.note({"ev": "resume", "mode": self.mode.name, "pid": os.getpid(),
                            "host": socket.gethostname(), "t": time.time()})
             revive = (TrialStatus.RUNNING, TrialStatus.PENDING, TrialStatus.ERROR) \
@@ -129,17 +183,40 @@ class ExperimentStorage:
                     recorder.requeue(trial.trial_id)
         else:
             recorder.note(header)
-        self.recorder = recorder
         return recorder
 
     def close(self, *, finished: bool) -> None:
         recorder = self.recorder
-        if recorder is None or recorder.journal is None:
-            return
-        recorder.files.drain()
-        # "end": finished; "stop": the driver left early (an exception, Ctrl-C) and the experiment can be resumed
-        recorder.note({"ev": "end" if finished else "stop", "t": time.time()})
-        recorder.journal.close()
+        try:
+            if recorder is not None and recorder.journal is not None:
+                recorder.drain()  # logger files and checkpoints written before the journal closes
+                # "end": finished; "stop": the driver left early (an exception, Ctrl-C) and it can be resumed
+                recorder.note({"ev": "end" if finished else "stop", "t": time.time()})
+                recorder.journal.close()
+        finally:
+            self.lock.release()
+
+    def discard(self) -> None:
+        """The run was refused before its first trial: unlock, and remove the folder when this run made it."""
+        recorder = self.recorder
+        if recorder is not None and recorder.journal is not None:
+            recorder.journal.close()
+        self.lock.release()
+        if self.created and not self.resuming:
+            for leftover in (JOURNAL, LOCK):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(self.path, leftover))
+            with contextlib.suppress(OSError):  # not empty: something else is in there, leave it
+                os.rmdir(self.path)
+
+
+def _keep_only(journal: str, records: list[dict[str, Any]], damage: str) -> None:
+    """Resume with SKIP_DAMAGED: keep the damaged journal aside and go on from its records before the damage."""
+    aside = f"{journal}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    shutil.copyfile(journal, aside)
+    write_atomic(journal, "".join(dumps(record) + "\n" for record in records))
+    logger.warning("%s; resuming from the %d records before the first damaged line (the damaged journal is kept "
+                   "as %s)", damage, len(records), aside)
 
 
 def _seed_dict(seed: Any) -> dict[str, Any]:
@@ -153,6 +230,7 @@ def _header(experiment: Experiment, seed: Any) -> dict[str, Any]:
         "seed": _seed_dict(seed), "space": space_fingerprint(experiment),
         "metric": experiment.metric, "mode": experiment.mode,
         "metrics": experiment.metrics, "modes": experiment.modes, "num_samples": experiment.num_samples,
+        "log_params": [path for path, domain in experiment.space.domains.items() if getattr(domain, "log", False)],
         "searcher": type(experiment.searcher).__name__, "scheduler": type(experiment.scheduler).__name__,
         "pid": os.getpid(), "host": socket.gethostname(), "t": time.time(),
     }
@@ -170,44 +248,18 @@ def _check_same(old: dict[str, Any], new: dict[str, Any], path: str) -> None:
             )
 
 
-def _replay(recorder: RecordingExperiment, records: list[dict[str, Any]]) -> None:
+def _replay(recorder: RecordingExperiment, records: list[tuple[int, dict[str, Any]]]) -> None:
     """Feed the journaled calls to the fresh experiment, checking that it asks for the same trials."""
     warned = False
-    for number, record in enumerate(records, start=2):
-        event = record["ev"]
-        recorder.now = record.get("t", recorder.now)
-        if event == "ask":
-            if "dir" in record:
-                recorder.set_dir(record["id"], record["dir"])
-            suggestion = recorder.ask()
-            if suggestion is None or suggestion.trial_id != record["id"] or \
-                    dumps(to_jsonable(suggestion.config)) != dumps(record["cfg"]):
-                got = None if suggestion is None else (suggestion.trial_id, suggestion.config)
-                raise ResumeMismatchError(
-                    f"cannot resume {recorder.path}: journal line {number} started trial {record['id']} with "
-                    f"{record['cfg']!r}, but the searcher now gives {got!r}; resume with the same searcher, "
-                    f"scheduler and settings (and a searcher that is deterministic given its seed)"
-                )
-        elif event == "none":
-            for _ in range(record["n"]):
-                recorder.ask()
-        elif event == "tell":
-            checkpoint = None
-            if "ck" in record:
-                trial = recorder.experiment.trials[record["id"]]
-                checkpoint = DiskCheckpoint(os.path.join(recorder.trial_path(trial), record["ck"]) if record["ck"]
-                                            else "")
-            elif "sck" in record:  # a simulated checkpoint, kept inline
-                checkpoint = SimCheckpoint.from_record(record["sck"])
-            recorder.tell(record["id"], dict(record["r"]), checkpoint=checkpoint)
-        elif event == "done":
-            recorder.complete(record["id"], error=record.get("err"))
-        elif event == "fin":
-            recorder.is_finished()
-        elif event == "requeue":
-            recorder.requeue(record["id"])
-        else:
-            continue
+    for number, record in records:
+        try:
+            if not _replay_one(recorder, number, record):
+                continue
+        except UnsafePathError as error:
+            raise UnsafePathError(f"cannot resume {recorder.path}: journal line {number}: {error}") from None
+        except (UnknownTrialError, TrialFinishedError, MissingMetricError) as error:
+            raise ResumeMismatchError(f"cannot resume {recorder.path}: journal line {number} does not fit the "
+                                      f"experiment replayed so far: {error}") from error
         if recorder.last_changes != record.get("st", {}) and not warned:
             warned = True
             logger.warning("resume of %s: journal line %d recorded status changes %s, the replay gives %s "
@@ -215,11 +267,55 @@ def _replay(recorder: RecordingExperiment, records: list[dict[str, Any]]) -> Non
                            recorder.last_changes)
 
 
-def _load_checkpoints(experiment: Experiment) -> None:
-    for trial in experiment.trials.values():
-        if isinstance(trial.checkpoint, DiskCheckpoint):
-            try:
-                trial.checkpoint = trial.checkpoint.load() if trial.checkpoint.path else None
-            except Exception as error:  # noqa: BLE001 - any unpickling failure means: restart from scratch
-                logger.warning("checkpoint of %s cannot be loaded (%s): it restarts without it", trial, error)
-                trial.checkpoint = None
+def _replay_one(recorder: RecordingExperiment, number: int, record: dict[str, Any]) -> bool:
+    """Replay one record; False for a record that is no call of the experiment (resume, end, ...)."""
+    event = record["ev"]
+    recorder.now = record.get("t", recorder.now)
+    if event == "ask":
+        if "dir" in record:
+            resolve_inside(recorder.path, record["dir"])
+            recorder.set_dir(record["id"], record["dir"])
+        suggestion = recorder.ask()
+        if suggestion is None or suggestion.trial_id != record["id"] or \
+                dumps(to_jsonable(suggestion.config)) != dumps(record["cfg"]):
+            got = None if suggestion is None else (suggestion.trial_id, suggestion.config)
+            raise ResumeMismatchError(
+                f"cannot resume {recorder.path}: journal line {number} started trial {record['id']} with "
+                f"{record['cfg']!r}, but the searcher now gives {got!r}; resume with the same searcher, "
+                f"scheduler and settings (and a searcher that is deterministic given its seed)"
+            )
+        trial = recorder.experiment.trials[record["id"]]
+        adopted = _checkpoint(recorder, trial, record)
+        if adopted is not None:  # a PBT exploit: the trial's own copy of the donor's checkpoint
+            trial.checkpoint = adopted
+            trial.checkpoint_iteration = record.get("it", trial.checkpoint_iteration)
+            if "ck" in record:
+                recorder.keep_checkpoint_file(trial, record["ck"])
+    elif event == "none":
+        for _ in range(record["n"]):
+            recorder.ask()
+    elif event == "tell":
+        checkpoint = _checkpoint(recorder, recorder.experiment.trials.get(record["id"]), record)
+        recorder.tell(record["id"], dict(record["r"]), checkpoint=checkpoint)
+    elif event == "done":
+        recorder.complete(record["id"], error=record.get("err"))
+    elif event == "fin":
+        recorder.is_finished()
+    elif event == "requeue":
+        recorder.requeue(record["id"])
+    else:
+        return False
+    return True
+
+
+def _checkpoint(recorder: RecordingExperiment, trial: Trial | None, record: dict[str, Any]) -> Any:
+    """The checkpoint a record names: a file of the trial's folder (refused when it resolves outside the experiment
+    folder), a simulated checkpoint kept inline, or None."""
+    if "sck" in record:
+        return SimCheckpoint.from_record(record["sck"])
+    if "ck" not in record:
+        return None
+    if trial is None or trial.trial_id not in recorder.dirs:
+        raise ResumeMismatchError(f"a checkpoint for trial {record['id']}, which was never started")
+    name = record["ck"]
+    return DiskCheckpoint(resolve_inside(recorder.path, recorder.dirs[trial.trial_id], name) if name else "")
