@@ -76,3 +76,20 @@ def test_report_and_plots_draw_the_front_with_early_stopped_trials(tmp_path):
     front = analysis.best_trials
     assert f"{len(front)} of 10 trials are on the front of loss, gain" in page
     assert all(str(t) in page for t in front) and page.count("alt='front: front.png'") == 1
+
+
+def test_tuner_takes_lists_of_metrics(tmp_path):
+    from hpo_core.tune_config import RunConfig, TuneConfig
+    from hpo_core.tuner import Tuner
+
+    tuner = Tuner(trade_off, param_space=SPACE,
+                  tune_config=TuneConfig(metric=["loss", "gain"], mode=["min", "max"], num_samples=6, seed=0,
+                                         scheduler=MOASHAScheduler(max_t=8, reduction_factor=2)),
+                  run_config=RunConfig(storage_path=str(tmp_path), verbose=0))
+    tuner.executor = SerialExecutor()
+    grid = tuner.fit()
+    assert len(grid) == 6 and grid.num_errors == 0
+    assert grid.get_best_result("gain").metrics["gain"] == max(r.metrics["gain"] for r in grid)
+    assert "pareto_front" in grid.get_dataframe().columns
+    with pytest.raises(ValueError, match="several objectives"):
+        grid.get_best_result()
