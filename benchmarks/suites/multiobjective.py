@@ -18,6 +18,7 @@ SEARCH_METHODS = ["random", "optuna-nsga2", "optuna-nsga3", "optuna-motpe", "sca
 SEARCH_BUDGET = 200
 TIME_PROBLEMS = ["mlp-digits-cost", "curves-hard-cost"]
 TIME_METHODS = ["random", "mo-asha", "mo-hyperband"]
+SCHEDULERS = {"mo-asha", "mo-hyperband"}  # random configs, early stopping: for the multi-fidelity problems only
 TIME_WORKERS = 32
 TIME_BUDGET = 2000  # trials; the time horizon ends the run first
 HORIZON_TRAININGS = 10  # as in the schedulers suite: this many full trainings of an average config, back to back
@@ -73,7 +74,7 @@ def run(options: Options) -> dict[str, Any]:
     time_problems = [p for p in TIME_PROBLEMS if chosen is None or p in chosen]
     collected = Collected()
     if search_problems:
-        methods = [m for m in options.methods or SEARCH_METHODS if m in SEARCH_METHODS]
+        methods = [m for m in options.methods or SEARCH_METHODS if m not in SCHEDULERS]
         _merge(collected, collect("multiobjective", options, search_problems, methods, registry.MULTI_OBJECTIVE,
                                   [1], options.budget or SEARCH_BUDGET, recorder=FrontRecorder))
     if time_problems:
