@@ -146,7 +146,7 @@ def test_constructor_metric_conflicting_with_the_experiment_is_refused():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: OptunaSearch(sampler="tpe"), "optuna sampler"),
+    (lambda: OptunaSearch(sampler="tpee"), "optuna sampler"),  # (a known name, such as "tpe", is accepted)
     (lambda: OptunaSearch(seed=-1), "`seed`"),
     (lambda: HyperOptSearch(n_initial_points=-2), "n_initial_points"),
     (lambda: HyperOptSearch(random_state_seed="1"), "random_state_seed"),
