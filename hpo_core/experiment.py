@@ -43,6 +43,7 @@ class Experiment:
         ...and when the run ends: exp.complete(s.trial_id)   (or error="traceback")
     exp.analysis().best_config
     ```
+    Several objectives: `metric=["loss", "size"], mode=["min", "min"]` (every result must hold each metric).
     `num_samples=-1` runs until the searcher is exhausted, a stopper ends the experiment or `time_budget_s` passes.
     """
 
