@@ -1,8 +1,9 @@
 """JSON and CSV loggers: each trial's results as `result.json` (JSON lines) and `progress.csv` in its folder.
 
 The driver thread only formats a result; a background `Appender` writes it (see appender.py). The journal stays
-the source of truth: at `setup` of a resumed run every trial's file is rewritten from the journaled results when it
-disagrees with them (a killed run may have lost lines, or written one the journal never got).
+the source of truth: a trial's file is rewritten from its journaled results at its first result in a process, and
+at `setup` of a resumed run every finished trial's file that disagrees with the journal (a killed run may have
+lost lines, or written one the journal never got).
 """
 from __future__ import annotations
 
@@ -59,9 +60,12 @@ class TrialFileLogger(PerTrialWriters):
         if trial.path is None:
             return
         path = self._paths.get(trial.trial_id)
-        if path is None:
+        if path is None:  # the trial's first result in this process: its file is rebuilt from the journaled
+            # results (a resumed trial's file may hold rows its journal lost), then appended to
             path = self._paths[trial.trial_id] = os.path.join(trial.path, self.filename)
-        self.appender.write(path, self.format_result(trial, result).encode("utf-8"))
+            self.appender.write(path, self.format_all(trial).encode("utf-8"), truncate=True)
+        else:
+            self.appender.write(path, self.format_result(trial, result).encode("utf-8"))
 
     # --- formats (subclasses) ----------------------------------------------------------------------------------
     def format_result(self, trial, result: dict[str, Any]) -> str:

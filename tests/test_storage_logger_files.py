@@ -1,0 +1,81 @@
+"""The loggers' files: rebuilt from the journal (never appended to when its records are gone), and the background
+`Appender`: a drain with a timeout, and a failing close that does not stop it."""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import threading
+import time
+
+import pytest
+
+import hpo_core
+from hpo_core import SerialExecutor, report, uniform
+from hpo_core.storage.appender import Appender
+from hpo_core.storage.journal import read_records
+
+
+def _three_steps(config):
+    for step in range(1, 4):
+        report({"loss": config["x"] * step})
+
+
+def _run(tmp_path, resume=False):
+    return hpo_core.run(_three_steps, {"x": uniform(0, 1)}, num_samples=3, metric="loss", mode="min", seed=4,
+                        executor=SerialExecutor(), storage_path=tmp_path, name="e", verbose=0, resume=resume)
+
+
+def _cut_journal(path, keep):
+    with open(path) as handle:
+        lines = handle.readlines()
+    with open(path, "w") as handle:
+        handle.writelines(lines[:keep])
+
+
+@pytest.mark.parametrize("keep", [1, 6], ids=["header-only", "cut-in-a-trial"])
+def test_trial_files_are_rebuilt_from_the_journal_when_its_records_are_gone(tmp_path, keep):
+    _run(tmp_path)
+    journal = str(tmp_path / "e" / "journal.jsonl")
+    _cut_journal(journal, keep)  # as if the tail of the journal was lost (or the folder copied mid-run)
+    analysis = _run(tmp_path, resume=True)
+    assert [r["ev"] for r in read_records(journal)].count("resume") == 1
+    for trial in analysis.trials:
+        with open(os.path.join(trial.path, "progress.csv"), newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert [int(r["training_iteration"]) for r in rows] == [1, 2, 3]  # no stale rows appended to
+        with open(os.path.join(trial.path, "result.json")) as handle:
+            assert [json.loads(line)["training_iteration"] for line in handle] == [1, 2, 3]
+        if pytest.importorskip("tensorboardX"):
+            assert len([f for f in os.listdir(trial.path) if f.startswith("events.out.tfevents.")]) == 1
+
+
+def test_a_close_that_fails_neither_stops_the_appender_nor_hangs_drain(tmp_path, caplog):
+    appender = Appender()
+    appender.write("/dev/full", b"x" * 10)  # buffered: the write fails only when the file is closed
+    finished = []
+    waiter = threading.Thread(target=lambda: finished.append(appender.drain()), daemon=True)
+    with caplog.at_level(logging.WARNING, logger="asktell"):
+        waiter.start()
+        waiter.join(10)
+    assert finished == [True]
+    assert any("/dev/full" in r.getMessage() for r in caplog.records)
+    appender.write(str(tmp_path / "later.txt"), b"still working\n")  # the thread lives on
+    assert appender.drain(timeout=10)
+    assert (tmp_path / "later.txt").read_bytes() == b"still working\n"
+
+
+def test_drain_gives_up_after_its_timeout(tmp_path, caplog):
+    fifo = str(tmp_path / "fifo")
+    os.mkfifo(fifo)
+    appender = Appender()
+    appender.write(fifo, b"blocked\n")  # opening a FIFO for writing blocks until someone reads it
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="asktell"):
+        assert appender.drain(timeout=0.3) is False
+    assert 0.25 <= time.monotonic() - started < 5
+    assert any("still being written" in r.getMessage() for r in caplog.records)
+    with open(fifo, "rb") as reader:  # unblock it: the write goes through, and a later drain completes
+        assert appender.drain(timeout=10)
+        assert reader.read() == b"blocked\n"
