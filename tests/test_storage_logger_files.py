@@ -79,3 +79,28 @@ def test_drain_gives_up_after_its_timeout(tmp_path, caplog):
     with open(fifo, "rb") as reader:  # unblock it: the write goes through, and a later drain completes
         assert appender.drain(timeout=10)
         assert reader.read() == b"blocked\n"
+
+
+def test_curve_files_appear_only_for_trials_with_a_curve(tmp_path):
+    """A one-shot trial gets params.json and result.json only; from the second result on, progress.csv and the
+    TensorBoard file appear with the whole history."""
+
+    def one_or_three(config):
+        for step in range(1 if config["x"] < 0.5 else 3):
+            report({"loss": config["x"] + step})
+
+    analysis = hpo_core.run(one_or_three, {"x": uniform(0, 1)}, num_samples=8, metric="loss", mode="min", seed=1,
+                            executor=SerialExecutor(), storage_path=tmp_path, name="e", verbose=0)
+    lengths = set()
+    for trial in analysis.trials:
+        files = set(os.listdir(trial.path))
+        lengths.add(len(trial.results))
+        assert {"params.json", "result.json"} <= files
+        has_curve = len(trial.results) > 1
+        assert ("progress.csv" in files) == has_curve
+        if has_curve:
+            with open(os.path.join(trial.path, "progress.csv"), newline="") as handle:
+                assert [int(r["training_iteration"]) for r in csv.DictReader(handle)] == [1, 2, 3]
+        if pytest.importorskip("tensorboardX"):
+            assert any(f.startswith("events.out.tfevents.") for f in files) == has_curve
+    assert lengths == {1, 3}

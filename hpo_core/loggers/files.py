@@ -13,15 +13,21 @@ import os
 from typing import Any
 
 from ..callbacks import Callback
-from ..storage.appender import Appender
+from ..storage.appender import shared_appender
 from ..storage.layout import PROGRESS, RESULT, dumps
 
 
 class PerTrialWriters(Callback):
-    """Base: appends to one file per trial through a background `Appender`; closes it when the trial ends."""
+    """Base: appends to one file per trial through the background `Appender`; closes it when the trial ends.
+
+    `min_results`: a trial gets its file once it has that many results (2 for the learning-curve files, CSV and
+    TensorBoard: a one-shot trial's result is in `result.json` and the journal, without two more files).
+    """
+
+    min_results = 1
 
     def __init__(self) -> None:
-        self.appender = Appender()
+        self.appender = shared_appender()
         self._paths: dict[str, str] = {}  # trial_id -> the file this logger writes
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
@@ -44,7 +50,7 @@ class TrialFileLogger(PerTrialWriters):
     def setup(self, **info: Any) -> None:
         """On resume, make every trial's file agree with the journal."""
         for trial in info.get("trials") or ():
-            if trial.path is None or not trial.results:
+            if trial.path is None or len(trial.results) < max(self.min_results, 1):
                 continue
             expected = self.format_all(trial)
             path = os.path.join(trial.path, self.filename)
@@ -57,7 +63,7 @@ class TrialFileLogger(PerTrialWriters):
             self.appender.write(path, expected.encode("utf-8"), truncate=True)
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict[str, Any], **info: Any) -> None:
-        if trial.path is None:
+        if trial.path is None or len(trial.results) < self.min_results:
             return
         path = self._paths.get(trial.trial_id)
         if path is None:  # the trial's first result in this process: its file is rebuilt from the journaled
@@ -92,6 +98,7 @@ class CsvLoggerCallback(TrialFileLogger):
     """`progress.csv`: one row per result; the columns are fixed by the trial's first result (nested keys as a/b)."""
 
     filename = PROGRESS
+    min_results = 2
 
     def __init__(self) -> None:
         super().__init__()

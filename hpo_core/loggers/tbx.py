@@ -44,7 +44,10 @@ def _tbx() -> tuple[Any, Any, Any]:
 
 
 class TBXLoggerCallback(PerTrialWriters):
-    """Event files in each trial's folder (`tensorboard --logdir <experiment folder>`), step = training_iteration."""
+    """Event files in each trial's folder (`tensorboard --logdir <experiment folder>`), step = training_iteration;
+    from a trial's second result on (a curve), with its whole history."""
+
+    min_results = 2
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,7 +59,7 @@ class TBXLoggerCallback(PerTrialWriters):
         self._tbx = _tbx()
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict[str, Any], **info: Any) -> None:
-        if trial.path is None:
+        if trial.path is None or len(trial.results) < self.min_results:
             return
         if self._tbx is None:
             self._tbx = _tbx()

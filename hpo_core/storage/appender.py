@@ -152,3 +152,13 @@ def _remove_others(folder: str, prefix: str, keep: str) -> None:
                 os.remove(os.path.join(folder, name))
             except OSError:
                 pass
+
+
+_SHARED: list[Appender] = []
+
+
+def shared_appender() -> Appender:
+    """The process's one `Appender` for derived files (the loggers' and the recorder's): one thread, not one each."""
+    if not _SHARED:
+        _SHARED.append(Appender())
+    return _SHARED[0]
