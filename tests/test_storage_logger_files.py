@@ -104,3 +104,19 @@ def test_curve_files_appear_only_for_trials_with_a_curve(tmp_path):
         if pytest.importorskip("tensorboardX"):
             assert any(f.startswith("events.out.tfevents.") for f in files) == has_curve
     assert lengths == {1, 3}
+
+
+def test_tensorboard_events_are_encoded_as_tensorboardx_reads_them():
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("tensorboardX")
+    from hpo_core.loggers.tbx import TBXLoggerCallback, _tbx
+
+    logger = TBXLoggerCallback()
+    logger.setup()
+    result = {"loss": 0.25, "n": 7, "np": np.float32(1.5), "big": 10**50, "flag": True, "name": "x",
+              "nested": {"a": -2, "b": "text"}, "training_iteration": 300, "timestamp": 1.5e9, "config": {"lr": 1}}
+    event = _tbx()[0].FromString(logger._event(result))
+    assert (event.step, event.wall_time) == (300, 1.5e9)
+    assert [(v.tag, v.simple_value) for v in event.summary.value] == [
+        ("asktell/loss", 0.25), ("asktell/n", 7.0), ("asktell/np", 1.5), ("asktell/big", float("inf")),
+        ("asktell/nested/a", -2.0), ("asktell/timestamp", pytest.approx(1.5e9))]
