@@ -1,4 +1,5 @@
-"""The `asktell` command: `asktell report <experiment folder> -o report.html`, `asktell ls <storage folder>`."""
+"""The `asktell` command: `asktell report <experiment folder> -o report.html`, `asktell ls <storage folder>`,
+`asktell dashboard <folder> [--port P]`."""
 from __future__ import annotations
 
 import argparse
@@ -21,11 +22,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
     report.add_argument("--metric", default=None, help="rank by this metric instead of the experiment's")
     report.add_argument("--mode", default=None, choices=["min", "max"])
+    board = commands.add_parser("dashboard", help="serve a live web dashboard of an experiment folder (read-only)")
+    board.add_argument("folder", help="an experiment folder, or a storage folder of experiments")
+    board.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
+    board.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     listing = commands.add_parser("ls", help="list the experiments in a storage folder")
     listing.add_argument("folder", nargs="?", default=None, help=f"default: {default_storage_path()}")
     args = parser.parse_args(argv)
     if args.command == "report":
         return _report(args)
+    if args.command == "dashboard":
+        return _dashboard(args)
     return _ls(args.folder or default_storage_path())
 
 
@@ -44,6 +51,24 @@ def _report(args: argparse.Namespace) -> int:
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     print(f"wrote {path}")
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from .dashboard.server import DashboardServer
+
+    try:
+        server = DashboardServer(args.folder, host=args.host, port=args.port)
+    except (OSError, ValueError) as error:
+        print(f"asktell: cannot serve {args.folder}: {error}", file=sys.stderr)
+        return 2
+    print(f"asktell dashboard: {server.url} (Ctrl-C stops it)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 

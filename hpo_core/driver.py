@@ -1,7 +1,10 @@
 """`run()`: the driver loop that joins an `Experiment` (decisions) to an `Executor` (processes) and callbacks."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,6 +16,7 @@ from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFai
 from .executors.base import Completed, Executor, Failed, Reported
 from .experiment import Experiment
 from .loggers import default_callbacks
+from .notices import MissingMetricNotice, warn_plain_lists
 from .schedulers.base import TrialScheduler
 from .searchers.base import Searcher
 from .storage import ExperimentStorage
@@ -51,12 +55,14 @@ def run(
     verbose: int = 1,
     sync_interval_s: float = SYNC_INTERVAL_S,
     keep_checkpoints_num: int = 1,
+    dashboard: bool = False,
 ) -> ExperimentAnalysis:
     """Tune `trainable` over `config`; returns the analysis of every trial.
 
     The trainable takes the config dict and returns a dict of metrics, or calls `hpo_core.report(...)` any number of
     times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
-    this process, or use `hpo_ray.run` for Ray.
+    this process, or use `hpo_ray.run` for Ray. `dashboard=True` serves a live web dashboard of the run's folder
+    from a child process and prints its URL (see docs/dashboard.md).
 
     Durability: every result is written to the experiment's journal (`write()`, in the OS) before its decision is
     applied, so a killed driver (SIGKILL, out of memory) loses no acknowledged result and `resume=True` goes on
@@ -78,6 +84,9 @@ def run(
     sync_interval_s = check_sync_interval(sync_interval_s)
     if isinstance(keep_checkpoints_num, bool) or not isinstance(keep_checkpoints_num, int) or keep_checkpoints_num < 1:
         raise AsktellValueError(f"`keep_checkpoints_num` must be an int >= 1, but got {keep_checkpoints_num!r}")
+    if not isinstance(dashboard, bool):
+        raise AsktellTypeError(f"`dashboard` must be True or False, but got {dashboard!r}")
+    warn_plain_lists(config if isinstance(config, dict) else None)
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
     try:  # a run refused here (a bad argument) leaves no folder behind and the folder unlocked
@@ -97,21 +106,58 @@ def run(
                        max_concurrent_trials=max_concurrent_trials)
         all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
                                           mode=experiment.mode)
+        all_callbacks.append(MissingMetricNotice(experiment.metric))
     except BaseException:
         storage.discard()
         raise
-    finished = False
-    try:
-        Driver(recorded, executor, CallbackList(all_callbacks)).run()
-        finished = recorded.is_finished()
-    finally:
-        storage.close(finished=finished)
+    if dashboard:
+        from .dashboard.launch import dashboard_beside_driver
+
+        dashboard_beside_driver(storage.path)
+    finished = interrupted = False
+    with _second_interrupt_ignored():
+        try:
+            Driver(recorded, executor, CallbackList(all_callbacks)).run()
+            finished = recorded.is_finished()
+        except KeyboardInterrupt:  # Ctrl-C: workers ended by Driver.run, the folder closed below, then one line
+            interrupted = True
+        finally:
+            storage.close(finished=finished)
     analysis = experiment.analysis()
     analysis.path = storage.path
-    failed = [str(t) for t in analysis.trials if t.status is TrialStatus.ERROR]
+    if interrupted:
+        if verbose > 0:
+            done = sum(1 for t in analysis.trials if t.status.is_finished)
+            print(f"[asktell] Interrupted ({done} trials finished, kept in the folder). Resume with: "
+                  f"run({trainable_name(trainable)}, ..., name={storage.path!r}, resume=True)", flush=True)
+        return analysis
+    failed = [t for t in analysis.trials if t.status is TrialStatus.ERROR]
     if failed and raise_on_failed_trial:
-        raise TrialsFailedError(failed)
+        raise TrialsFailedError(failed, total=len(analysis.trials))
     return analysis
+
+
+@contextlib.contextmanager
+def _second_interrupt_ignored():
+    """After a first Ctrl-C the clean-up (stopping workers, closing the journal) must finish: a second one is
+    ignored until `run()` returns. Only the main thread can set signal handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:  # the user (or a notebook) handles Ctrl-C: keep theirs
+        yield
+        return
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Driver:
@@ -136,7 +182,8 @@ class Driver:
         try:
             while not exp.is_finished():
                 started = self._fill_slots()
-                if not self.executor.running() and not started:
+                # (no free slot and nothing running: workers are still ending their stopped runs; wait for them)
+                if not self.executor.running() and not started and self.executor.free_slots() > 0:
                     if exp.is_finished():
                         break
                     logger.warning("nothing is running and the searcher suggests nothing: ending the experiment")

@@ -1,6 +1,9 @@
-"""One self-contained HTML page about an experiment: summary, best config, sortable trial table, embedded plots.
+"""One self-contained HTML page about an experiment: summary, best config, the dashboard's interactive charts,
+PNG plots, a sortable trial table and the tracebacks of failed trials.
 
-Everything is inline (CSS, a few lines of JavaScript for sorting, PNGs as data: URIs), so the file opens offline.
+Everything is inline (the dashboard's CSS and chart script from hpo_core/dashboard/static, the trials as JSON,
+PNGs as data: URIs), so the file opens offline. Status labels and log axes come from `hpo_core.dashboard.view`,
+as on the live dashboard.
 """
 from __future__ import annotations
 
@@ -8,44 +11,20 @@ import base64
 import datetime
 import html
 import json
-import math
 import os
 import tempfile
 from typing import Any
 
 from .analysis import ExperimentAnalysis
+from .dashboard.view import best_value, is_early, log_params, longest_iteration, status_labels, trial_summary
 from .enums import TrialStatus
 from .loggers.files import flatten
 from .storage.layout import to_jsonable
 from .storage.loader import load_experiment
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1400px}
-h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
-.summary td{padding:2px 14px 2px 0} pre{background:#f6f6f6;padding:10px;border-radius:4px;overflow:auto}
-table.trials{border-collapse:collapse;font-size:13px} table.trials th,table.trials td{border:1px solid #ddd;
-padding:3px 7px;text-align:right;white-space:nowrap} table.trials th{background:#eef;cursor:pointer;
-position:sticky;top:0} table.trials td.s{text-align:left} tr.best td{background:#fff3c4}
-.ERROR{color:#b00} .plots img{max-width:100%;border:1px solid #eee;margin:6px 0}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:8px}
-"""
-
-_JS = """
-document.querySelectorAll('table.trials th').forEach(function(th, col){
-  th.addEventListener('click', function(){
-    var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
-    var asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
-    rows.sort(function(a, b){
-      var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v, nx = parseFloat(x), ny = parseFloat(y);
-      var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y));
-      return asc ? r : -r;
-    });
-    rows.forEach(function(r){ body.appendChild(r); });
-  });
-});
-var wanted = location.hash.match(/sort=([0-9]+)/);  // report.html#sort=3 opens sorted by the 4th column
-if (wanted) { var th = document.querySelectorAll('table.trials th')[+wanted[1]]; if (th) th.click(); }
-"""
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dashboard", "static")
+SCRIPTS = ("charts.js", "report.js")  # the dashboard's charts, drawn from the data embedded in the page
+STYLES = ("charts.css", "report.css")
 
 
 def write_report(path: str | os.PathLike, output: str | os.PathLike, *, metric: str | None = None,
@@ -63,27 +42,62 @@ def write_report(path: str | os.PathLike, output: str | os.PathLike, *, metric: 
 
 def render(loaded, analysis: ExperimentAnalysis, metric: str | None, mode: str | None) -> str:
     best = analysis.get_best_trial() if metric and mode else None
+    labels = status_labels(analysis.trials, loaded)
     name = _e(os.path.basename(loaded.path))
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>asktell report: {name}</title>",
-             f"<style>{_CSS}</style></head><body>",
+             "".join(f"<style>{_static(style)}</style>" for style in STYLES), "</head><body>",
              f"<h1>Experiment {name}</h1>",
-             _summary(loaded, analysis, metric, mode, best)]
+             _summary(loaded, analysis, metric, mode, best, labels)]
     parts.append("<h2>Best config</h2>")
     if best is not None:
         parts.append(f"<p>{_e(str(best))}: {_e(metric)} = {_e(_fmt(best.last_result.get(metric)))}</p>"
                      f"<pre>{_e(json.dumps(to_jsonable(best.config), indent=2, ensure_ascii=False))}</pre>")
     else:
         parts.append("<p>No trial has reported the metric yet.</p>")
-    parts.append("<h2>Plots</h2>" + _plots(analysis, metric, mode))
-    parts.append("<h2>Trials</h2><p>Click a column header to sort.</p>" + _table(analysis, metric, best))
-    parts.append(f"<script>{_JS}</script></body></html>")
+    parts.append("<h2>Charts</h2>" + _charts(loaded, metric, mode))
+    parts.append("<h2>Plots</h2>" + _plots(analysis, metric, mode, labels, log_params(loaded)))
+    parts.append("<h2>Trials</h2><p>Click a column header to sort.</p>" + _table(analysis, metric, best, labels))
+    parts.append(_failures(analysis))
+    parts.append("".join(f"<script>{_static(script)}</script>" for script in SCRIPTS) + "</body></html>")
     return "\n".join(parts)
 
 
-def _summary(loaded, analysis: ExperimentAnalysis, metric, mode, best) -> str:
+def _charts(loaded, metric: str | None, mode: str | None) -> str:
+    """The dashboard's three charts, drawn in the browser from the trials embedded as JSON."""
+    longest = longest_iteration(loaded.trials)
+    data = {"metric": metric, "mode": mode, "log_params": log_params(loaded),
+            "trials": [trial_summary(t, loaded, longest) for t in sorted(loaded.trials, key=lambda t: t.trial_id)]}
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")  # no </script> inside
+    figures = "".join(f"<figure{cls}><figcaption{caption_id}>{title}</figcaption><svg id='{key}' class='chart'></svg>"
+                      "</figure>" for key, title, cls, caption_id in (
+                          ("curves", "Learning curves", "", " id='curves-title'"),
+                          ("history", "Best so far", "", ""),
+                          ("parallel", "Parallel coordinates", " class='wide'", "")))
+    return (f"<section class='panels'>{figures}</section>"
+            f"<script type='application/json' id='asktell-data'>{text}</script>")
+
+
+def _failures(analysis: ExperimentAnalysis) -> str:
+    """Each failed trial's traceback, in the page (not a tooltip)."""
+    failed = sorted((t for t in analysis.trials if t.status is TrialStatus.ERROR and t.error),
+                    key=lambda t: t.trial_id)
+    if not failed:
+        return ""
+    items = "".join(f"<details class='failure' open><summary>{_e(str(t))}: {_e(t.error.strip().splitlines()[-1])}"
+                    f"</summary><pre>{_e(t.error)}</pre></details>" for t in failed)
+    return f"<h2>Failed trials ({len(failed)})</h2>{items}"
+
+
+def _static(name: str) -> str:
+    with open(os.path.join(STATIC, name), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _summary(loaded, analysis: ExperimentAnalysis, metric, mode, best, labels: dict[str, str]) -> str:
     counts: dict[str, int] = {}
     for trial in analysis.trials:
-        counts[trial.status.name] = counts.get(trial.status.name, 0) + 1
+        label = labels[trial.trial_id]
+        counts[label] = counts.get(label, 0) + 1
     header = loaded.header
     rows = [
         ("folder", loaded.path), ("state", loaded.state.name),
@@ -96,7 +110,7 @@ def _summary(loaded, analysis: ExperimentAnalysis, metric, mode, best) -> str:
         f"<tr><td><b>{_e(k)}</b></td><td>{_e(str(v))}</td></tr>" for k, v in rows) + "</table>"
 
 
-def _plots(analysis: ExperimentAnalysis, metric, mode) -> str:
+def _plots(analysis: ExperimentAnalysis, metric, mode, labels: dict[str, str], logs: list[str]) -> str:
     if not metric or not mode:
         return "<p>No metric/mode: no plots.</p>"
     try:
@@ -105,7 +119,7 @@ def _plots(analysis: ExperimentAnalysis, metric, mode) -> str:
         return "<p>matplotlib is not installed (pip install 'asktell[plot]'): no plots.</p>"
     with tempfile.TemporaryDirectory() as folder:
         try:
-            made = plot_all(analysis, folder, metric=metric, mode=mode)
+            made = plot_all(analysis, folder, metric=metric, mode=mode, labels=labels, log_params=logs)
         except ImportError:
             return "<p>matplotlib is not installed (pip install 'asktell[plot]'): no plots.</p>"
         images = []
@@ -118,7 +132,7 @@ def _plots(analysis: ExperimentAnalysis, metric, mode) -> str:
     return f"<div class='plots grid'>{''.join(images)}</div>"
 
 
-def _table(analysis: ExperimentAnalysis, metric: str | None, best) -> str:
+def _table(analysis: ExperimentAnalysis, metric: str | None, best, labels: dict[str, str]) -> str:
     trials = sorted(analysis.trials, key=lambda t: t.trial_id)
     params: dict[str, None] = {}
     for trial in trials:
@@ -128,18 +142,16 @@ def _table(analysis: ExperimentAnalysis, metric: str | None, best) -> str:
     head = ["trial", "status", "iterations", *metric_head, "time (s)", *params]
     rows = []
     for trial in trials:
-        cells: list[tuple[Any, str]] = [(str(trial), "s"), (trial.status.name, "s " + trial.status.name),
-                                         (trial.iteration, "")]
+        label = labels[trial.trial_id]
+        status_class = "ERROR" if trial.status is TrialStatus.ERROR else "early" if is_early(label) else ""
+        cells: list[tuple[Any, str]] = [(str(trial), "s"), (label, f"s {status_class}"), (trial.iteration, "")]
         if metric:
             values = [r[metric] for r in trial.results if isinstance(r.get(metric), (int, float))]
-            clean = [v for v in values if not math.isnan(v)]
-            best_value = (max(clean) if analysis.default_mode == "max" else min(clean)) if clean else None
-            cells += [(values[-1] if values else None, ""), (best_value, "")]
+            cells += [(values[-1] if values else None, ""), (best_value(values, analysis.default_mode), "")]
         flat = flatten(trial.config)
         cells.append((round(trial.time_total_s, 3), ""))
         cells += [(flat.get(p), "" if isinstance(flat.get(p), (int, float)) else "s") for p in params]
-        title = f" title='{_e(trial.error[-500:])}'" if trial.status is TrialStatus.ERROR and trial.error else ""
-        rows.append(f"<tr{' class=best' if trial is best else ''}{title}>" + "".join(
+        rows.append(f"<tr{' class=best' if trial is best else ''}>" + "".join(
             f"<td class='{cls}' data-v='{_e(_sortkey(v))}'>{_e(_fmt(v))}</td>" for v, cls in cells) + "</tr>")
     return ("<table class='trials'><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) +
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")

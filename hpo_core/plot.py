@@ -11,9 +11,11 @@ import os
 from typing import Any
 
 from .analysis import ExperimentAnalysis
+from .dashboard.view import is_early, is_number, log_params, spans_decades, status_labels
 from .errors import AsktellValueError
 from .loggers.files import flatten
 from .storage.layout import safe_name
+from .storage.loader import LoadedExperiment, is_experiment, load_experiment
 from .trial import Trial
 
 __all__ = ["learning_curves", "optimization_history", "parallel_coordinates", "plot_all", "slice_plots"]
@@ -40,36 +42,47 @@ def optimization_history(analysis: Any, path: str, *, metric: str | None = None,
 
 
 def learning_curves(analysis: Any, path: str, *, metric: str | None = None, mode: str | None = None,
-                    x: str = "training_iteration") -> str:
-    """`metric` against `x` for every trial; trials stopped before the longest one are marked with a red x,
-    failed ones with a black x."""
+                    x: str = "training_iteration", labels: dict[str, str] | None = None) -> str:
+    """`metric` against `x` for every trial; trials stopped early are marked with a red x, failed ones with a
+    black x. When every trial reported at most once, the trials' values by trial number instead (curves of one
+    point say nothing). `labels` (trial_id -> status label, see `hpo_core.dashboard.view`) say which trials a
+    decision stopped early; by default, those of an experiment folder's journal."""
     analysis, metric, _ = _prepare(analysis, metric, mode)
+    labels = labels if labels is not None else _folder_facts(analysis)[0]
     fig, ax = _figure()
-    longest = max((t.iteration for t in analysis.trials), default=0)
+    trials = [t for t in _ordered(analysis) if any(metric in r and r.get(x) is not None for r in t.results)]
+    single = all(len(t.results) <= 1 for t in trials)
     marked = {"early stopped": False, "failed": False}
-    for trial in _ordered(analysis):
+    for number, trial in enumerate(trials):
         rows = [(r.get(x), r[metric]) for r in trial.results if metric in r and r.get(x) is not None]
-        if not rows:
-            continue
         xs, ys = zip(*rows)
-        ax.plot(xs, ys, linewidth=1, alpha=0.7)
-        kind = "failed" if trial.status.name == "ERROR" else \
-            "early stopped" if trial.status.name == "TERMINATED" and trial.iteration < longest else None
+        if single:
+            xs = (number,)
+            ax.scatter(xs, ys, s=22, color="#4c72b0", zorder=2)
+        else:
+            ax.plot(xs, ys, linewidth=1.2, alpha=0.75)
+        label = labels.get(trial.trial_id, trial.status.name)
+        kind = "failed" if trial.status.name == "ERROR" else "early stopped" if is_early(label) else None
         if kind:
-            ax.scatter([xs[-1]], [ys[-1]], marker="x", s=40, zorder=3, color="red" if kind == "early stopped"
+            ax.scatter([xs[-1]], [ys[-1]], marker="x", s=50, zorder=3, color="red" if kind == "early stopped"
                        else "black", label=None if marked[kind] else kind)
             marked[kind] = True
-    if not ax.lines:
+    if not trials:
         _empty(ax, metric)
     elif any(marked.values()):
         ax.legend(loc="best")
-    ax.set(xlabel=x, ylabel=metric, title="Learning curves")
+    title = f"One report per trial: {metric} by trial" if trials and single else "Learning curves"
+    ax.set(xlabel="trial (in start order)" if trials and single else x, ylabel=metric, title=title)
     return _save(fig, path)
 
 
-def parallel_coordinates(analysis: Any, path: str, *, metric: str | None = None, mode: str | None = None) -> str:
-    """One vertical axis per parameter plus the metric, one line per trial coloured by its value."""
+def parallel_coordinates(analysis: Any, path: str, *, metric: str | None = None, mode: str | None = None,
+                         log_params: list[str] | None = None) -> str:
+    """One vertical axis per parameter plus the metric, one line per trial coloured by its value; the parameters
+    in `log_params` (default: the space's log domains, read from the folder, else those spanning 3 decades) on log
+    axes."""
     analysis, metric, mode = _prepare(analysis, metric, mode)
+    logs = set(log_params if log_params is not None else _folder_facts(analysis)[1])
     from matplotlib import cm, colormaps, colors
     from matplotlib.collections import LineCollection
 
@@ -79,7 +92,7 @@ def parallel_coordinates(analysis: Any, path: str, *, metric: str | None = None,
     if not trials or not names:
         _empty(ax, metric)
         return _save(fig, path)
-    columns = [_axis([flatten(t.config).get(n) for t, _ in trials]) for n in names]
+    columns = [_axis([flatten(t.config).get(n) for t, _ in trials], log=n in logs) for n in names]
     columns.append(_axis([v for _, v in trials]))
     lines = [[(j, columns[j][0][i]) for j in range(len(columns))] for i in range(len(trials))]
     values = [v for _, v in trials]
@@ -90,28 +103,32 @@ def parallel_coordinates(analysis: Any, path: str, *, metric: str | None = None,
     for j, (_, labels) in enumerate(columns):
         ax.axvline(j, color="grey", linewidth=0.8)
         for position, text in labels:
-            ax.text(j + 0.02, position, text, fontsize=7, va="center")
+            ax.text(j + 0.03, position, text, fontsize=10, va="center")
     ax.set_xlim(-0.2, len(columns) - 0.6)
     ax.set_ylim(-0.05, 1.05)
-    ax.set_xticks(range(len(columns)), [*names, metric], rotation=20, ha="right")
+    ax.set_xticks(range(len(columns)), [*(f"{n} (log)" if n in logs else n for n in names), metric], rotation=20,
+                  ha="right")
     ax.set_yticks([])
     fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=metric)
-    ax.set_title("Parallel coordinates (each axis scaled to its range)")
+    ax.set_title("Parallel coordinates (each axis scaled to its range; log axes marked)")
     return _save(fig, path)
 
 
-def slice_plots(analysis: Any, folder: str, *, metric: str | None = None, mode: str | None = None) -> list[str]:
-    """One PNG per parameter (`slice_<name>.png` in `folder`): the trials' values against that parameter."""
+def slice_plots(analysis: Any, folder: str, *, metric: str | None = None, mode: str | None = None,
+                log_params: list[str] | None = None) -> list[str]:
+    """One PNG per parameter (`slice_<name>.png` in `folder`): the trials' values against that parameter (on a
+    log axis for the parameters in `log_params`, by default as in `parallel_coordinates`)."""
     analysis, metric, _ = _prepare(analysis, metric, mode)
     os.makedirs(folder, exist_ok=True)
     trials = [(t, v) for t, v in zip(_ordered(analysis), _values(analysis, metric)) if v is not None]
+    logs = set(log_params if log_params is not None else _folder_facts(analysis)[1])
     paths = []
     for name in _params(analysis):
         fig, ax = _figure(width=6.0, height=4.5)
         raw = [flatten(t.config).get(name) for t, _ in trials]
-        if all(_is_number(r) for r in raw) and raw:
+        if all(is_number(r) for r in raw) and raw:
             xs = [float(r) for r in raw]
-            if min(xs) > 0 and max(xs) / min(xs) > 1000:
+            if name in logs and min(xs) > 0:
                 ax.set_xscale("log")
         else:
             positions, labels = _categories(raw)
@@ -129,15 +146,23 @@ def slice_plots(analysis: Any, folder: str, *, metric: str | None = None, mode: 
     return paths
 
 
-def plot_all(analysis: Any, folder: str, *, metric: str | None = None, mode: str | None = None) -> dict[str, list[str]]:
-    """Every plot into `folder`; returns {kind: [png paths]}."""
+def plot_all(analysis: Any, folder: str, *, metric: str | None = None, mode: str | None = None,
+             labels: dict[str, str] | None = None, log_params: list[str] | None = None) -> dict[str, list[str]]:
+    """Every plot into `folder`; returns {kind: [png paths]}. `labels` and `log_params` as in `learning_curves`
+    and `parallel_coordinates` (read once here when not given)."""
     analysis, metric, mode = _prepare(analysis, metric, mode)
     os.makedirs(folder, exist_ok=True)
+    if labels is None or log_params is None:
+        facts = _folder_facts(analysis)
+        labels, log_params = labels if labels is not None else facts[0], log_params if log_params is not None else facts[1]
+    logs = log_params
     return {
         "history": [optimization_history(analysis, os.path.join(folder, "history.png"), metric=metric, mode=mode)],
-        "curves": [learning_curves(analysis, os.path.join(folder, "curves.png"), metric=metric, mode=mode)],
-        "parallel": [parallel_coordinates(analysis, os.path.join(folder, "parallel.png"), metric=metric, mode=mode)],
-        "slices": slice_plots(analysis, folder, metric=metric, mode=mode),
+        "curves": [learning_curves(analysis, os.path.join(folder, "curves.png"), metric=metric, mode=mode,
+                                   labels=labels)],
+        "parallel": [parallel_coordinates(analysis, os.path.join(folder, "parallel.png"), metric=metric, mode=mode,
+                                          log_params=logs)],
+        "slices": slice_plots(analysis, folder, metric=metric, mode=mode, log_params=logs),
     }
 
 
@@ -159,7 +184,7 @@ def _values(analysis: ExperimentAnalysis, metric: str) -> list[float | None]:
     out = []
     for trial in _ordered(analysis):
         value = next((r[metric] for r in reversed(trial.results) if metric in r), None)
-        out.append(float(value) if _is_number(value) and not math.isnan(float(value)) else None)
+        out.append(float(value) if is_number(value) and not math.isnan(float(value)) else None)
     return out
 
 
@@ -171,9 +196,19 @@ def _params(analysis: ExperimentAnalysis) -> list[str]:
     return list(names)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) or type(value).__name__.startswith(
-        ("float", "int"))
+def _folder_facts(analysis: ExperimentAnalysis) -> tuple[dict[str, str], list[str]]:
+    """(status labels, log parameters): from the journal when the analysis was loaded from a folder, else from the
+    trials alone."""
+    loaded = _loaded(analysis)
+    if loaded is not None:
+        return status_labels(analysis.trials, loaded), log_params(loaded)
+    logs = [name for name in _params(analysis)
+            if spans_decades([flatten(t.config).get(name) for t in analysis.trials])]
+    return status_labels(analysis.trials), logs
+
+
+def _loaded(analysis: ExperimentAnalysis) -> LoadedExperiment | None:
+    return load_experiment(analysis.path) if analysis.path and is_experiment(analysis.path) else None
 
 
 def _categories(raw: list[Any]) -> tuple[list[float], list[str]]:
@@ -183,11 +218,18 @@ def _categories(raw: list[Any]) -> tuple[list[float], list[str]]:
     return [float(labels[str(item)[:20]]) for item in raw], list(labels)
 
 
-def _axis(raw: list[Any]) -> tuple[list[float], list[tuple[float, str]]]:
-    """Values scaled to [0, 1] (categories spread evenly) and a few (position, label) ticks."""
-    if all(_is_number(r) for r in raw):
+def _axis(raw: list[Any], *, log: bool = False) -> tuple[list[float], list[tuple[float, str]]]:
+    """Values scaled to [0, 1] (on a log scale when asked; categories spread evenly) and a few (position, label)
+    ticks: the ends, and the powers of ten between them on a log axis."""
+    if all(is_number(r) for r in raw):
         xs = [float(r) for r in raw]
         low, high = min(xs), max(xs)
+        if log and low > 0 and high > low:
+            scale = math.log(high) - math.log(low)
+            ticks = [(0.0, f"{low:.3g}"), (1.0, f"{high:.3g}")]
+            ticks += [((e * math.log(10) - math.log(low)) / scale, f"1e{e}")
+                      for e in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
+            return [(math.log(x) - math.log(low)) / scale for x in xs], ticks
         span = high - low or 1.0
         return [(x - low) / span for x in xs], [(0.0, f"{low:.3g}"), (1.0, f"{high:.3g}")]
     positions, labels = _categories(raw)
@@ -208,6 +250,11 @@ def _empty(ax, metric: str) -> None:
 
 
 def _save(fig, path: str) -> str:
+    for ax in fig.axes:  # fonts readable in a report (matplotlib's defaults are small at this size)
+        ax.tick_params(labelsize=11)
+        ax.xaxis.label.set_size(12)
+        ax.yaxis.label.set_size(12)
+        ax.title.set_size(14)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fig.savefig(path, format="png")

@@ -12,6 +12,7 @@ from typing import Any
 
 from .callbacks import Callback
 from .errors import AsktellTypeError, AsktellValueError
+from .stoppers import CombinedStopper, Stopper, as_stopper
 
 
 def check_int(name: str, value: Any, *, minimum: int) -> None:
@@ -143,6 +144,7 @@ class RunConfig:
         verbose: 0 silent ... 3 every result (Ray Tune's `False`/`True` are 0/1).
         failure_config, checkpoint_config: see `FailureConfig` and `CheckpointConfig`.
         progress_reporter: a `CLIReporter`-style reporter; its metric columns become the progress display's.
+        dashboard: serve a live web dashboard of the run and print its URL (`run(..., dashboard=True)`).
         log_to_file, sync_config: accepted for Ray Tune's code, not used.
 
     Example:
@@ -158,6 +160,7 @@ class RunConfig:
     failure_config: FailureConfig = field(default_factory=FailureConfig)
     checkpoint_config: CheckpointConfig = field(default_factory=CheckpointConfig)
     progress_reporter: Any = None
+    dashboard: bool = False
     log_to_file: Any = None
     sync_config: Any = None
 
@@ -176,15 +179,37 @@ class RunConfig:
             raise AsktellValueError(f"`verbose` must be 0, 1, 2 or 3 (or a bool), but got {self.verbose!r}")
         if self.callbacks is not None and not all(isinstance(c, Callback) for c in self.callbacks):
             raise AsktellTypeError(f"`callbacks` must be a list of Callback, but got {self.callbacks!r}")
+        if not isinstance(self.dashboard, bool):
+            raise AsktellTypeError(f"`dashboard` must be True or False, but got {self.dashboard!r}")
 
     def run_arguments(self, *, metric: Any = None, mode: Any = None) -> dict[str, Any]:
         verbose = 1 if self.verbose is None else int(self.verbose)
-        return {
-            "name": self.name, "storage_path": self.storage_path, "stop": self.stop,
-            "callbacks": list(self.callbacks or []) + progress_callbacks(self.progress_reporter, verbose=verbose,
-                                                                         metric=metric, mode=mode),
-            "verbose": verbose, "max_failures": self.failure_config.max_failures,
-        }
+        callbacks = list(self.callbacks or []) + progress_callbacks(self.progress_reporter, verbose=verbose,
+                                                                    metric=metric, mode=mode)
+        stop = self.stop
+        if self.failure_config.fail_fast:
+            fail_fast = FailFast()
+            stop = fail_fast if stop is None else CombinedStopper(as_stopper(stop), fail_fast)
+            callbacks.append(fail_fast)
+        return {"name": self.name, "storage_path": self.storage_path, "stop": stop, "callbacks": callbacks,
+                "verbose": verbose, "max_failures": self.failure_config.max_failures, "dashboard": self.dashboard}
+
+
+class FailFast(Stopper, Callback):
+    """`FailureConfig(fail_fast=True)`: after the first trial failure every trial stops at its next result and the
+    experiment ends (no new trial starts once a result has been told)."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self.failed = True
+
+    def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        return self.failed
+
+    def stop_all(self) -> bool:
+        return self.failed
 
 
 def progress_callbacks(reporter: Any, *, verbose: int, metric: Any, mode: Any) -> list[Callback]:

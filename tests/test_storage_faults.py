@@ -225,12 +225,13 @@ def test_a_folder_is_opened_by_one_driver_at_a_time(tmp_path):
     ExperimentStorage.open("t", name="exp", storage_path=tmp_path, resume="AUTO").discard()
 
 
-HOLD = """
+HOLD = r"""
 import fcntl, json, os, socket, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
 fcntl.flock(fd, fcntl.LOCK_EX)
 pid = os.getpid() if sys.argv[2] == "me" else int(sys.argv[2])
-os.write(fd, json.dumps({"pid": pid, "host": socket.gethostname()}).encode())
+os.ftruncate(fd, 0)
+os.write(fd, json.dumps({"pid": pid, "host": socket.gethostname()}).encode() + b"\n")
 print("held", flush=True)
 time.sleep(60)
 """

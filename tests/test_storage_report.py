@@ -14,6 +14,7 @@ import pytest
 import hpo_core
 from hpo_core import SerialExecutor, choice, plot, report, uniform
 from hpo_core.cli import main
+from hpo_core.schedulers import ASHAScheduler
 
 pytest.importorskip("matplotlib")
 
@@ -30,7 +31,7 @@ def experiment(tmp_path_factory):
     root = tmp_path_factory.mktemp("store")
     hpo_core.run(_trainable, {"lr": uniform(0, 1), "opt": choice(["sgd", "adam"]), "net": {"w": uniform(1e-4, 1)}},
                  num_samples=10, metric="loss", mode="min", executor=SerialExecutor(), storage_path=root,
-                 name="demo", verbose=0, seed=2)
+                 name="demo", verbose=0, seed=2, scheduler=ASHAScheduler(max_t=6, grace_period=2))
     return root
 
 
@@ -104,9 +105,9 @@ def test_chromium_renders_plots_and_table(report_page, tmp_path):
     shot = tmp_path / "shot.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,5000",
                     page.as_uri()], capture_output=True, timeout=120, check=False)
-    assert _png_size(shot) == (1200, 1600)
+    assert _png_size(shot) == (1200, 5000)
     with Image.open(shot) as image:
         rgb = np.asarray(image.convert("RGB")).reshape(-1, 3).astype(int)
     pixels = {tuple(int(v) for v in p) for p in np.unique(rgb, axis=0)}

@@ -1,4 +1,5 @@
-"""Loggers (callbacks, on by default in `run()`): JSON lines, CSV, TensorBoard (tensorboardX), and `pretty_print`."""
+"""Loggers (callbacks, on by default in `run()`): JSON lines, CSV, TensorBoard (tensorboardX), and `pretty_print`;
+MLflow (`MLflowLoggerCallback`) on request."""
 from __future__ import annotations
 
 import os
@@ -6,13 +7,14 @@ from collections.abc import Sequence
 
 from ..callbacks import Callback
 from .files import CsvLoggerCallback, JsonLoggerCallback, TrialFileLogger
+from .mlflow import MLflowLoggerCallback
 from .pretty import pretty_print
 from .tbx import TBXLoggerCallback, tensorboardx_available
 
 DISABLE_ENV = "ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS"
 
 __all__ = [
-    "CsvLoggerCallback", "JsonLoggerCallback", "TBXLoggerCallback", "TrialFileLogger", "default_callbacks",
+    "CsvLoggerCallback", "JsonLoggerCallback", "MLflowLoggerCallback", "TBXLoggerCallback", "TrialFileLogger", "default_callbacks",
     "pretty_print",
 ]
 

@@ -134,6 +134,8 @@ class JournalContents:
     records: list[dict[str, Any]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # the line number of each record
     damage: list[JournalDamage] = field(default_factory=list)
+    end: int = 0  # the byte after the last complete line read: where the next read starts
+    next_line: int = 1  # the number of the line that starts there
 
     def numbered(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return zip(self.lines, self.records)
@@ -158,13 +160,18 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {"dir": str, "ck": str, "sck": l
 _STATUSES = {"PENDING", "RUNNING", "PAUSED", "TERMINATED", "ERROR"}
 
 
-def read_journal(path: str) -> JournalContents:
-    """Parse a journal (also one that is being written to), checking every record; never raises on damage."""
+def read_journal(path: str, *, offset: int = 0, first_line: int = 1) -> JournalContents:
+    """Parse a journal (also one that is being written to), checking every record; never raises on damage.
+
+    A reader that follows a growing journal passes the `end` and `next_line` of its last read as `offset` and
+    `first_line`: only the bytes appended since are read (a line still being written is left for the next read).
+    """
     with open(path, "rb") as handle:
+        handle.seek(offset)
         data = handle.read()
-    contents = JournalContents()
     lines = data.split(b"\n")  # the last item is "" or the torn last line of a killed (or still writing) writer
-    for number, line in enumerate(lines[:-1], start=1):
+    contents = JournalContents(end=offset + len(data) - len(lines[-1]), next_line=first_line + len(lines) - 1)
+    for number, line in enumerate(lines[:-1], start=first_line):
         if not line.strip():
             continue
         try:

@@ -14,7 +14,7 @@ from typing import Any
 from ..enums import TrialStatus
 from ..errors import AsktellValueError
 from ..trial import Trial
-from .journal import JournalContents, read_journal
+from .journal import read_journal
 from .layout import JOURNAL, UnsafePathError, resolve_inside
 from .lock import driver_alive
 
@@ -43,6 +43,8 @@ class LoadedExperiment:
     last_update: float | None = None
     checkpoints: dict[str, str] = field(default_factory=dict)  # trial_id -> latest checkpoint file
     problems: list[str] = field(default_factory=list)  # damaged journal lines, each with its line number
+    # trials a decision stopped after a result (scheduler or stop rule) rather than ending on their own
+    stopped_by_decision: set[str] = field(default_factory=set)
 
 
 def is_experiment(path: str | os.PathLike) -> bool:
@@ -57,44 +59,89 @@ def load_experiment(path: str | os.PathLike, *, warn: bool = True) -> LoadedExpe
         warn: issue a `JournalDamageWarning` when lines were left out (a reader that shows
             `LoadedExperiment.problems` itself passes False).
     """
-    path = os.path.abspath(os.fspath(path))
-    journal = os.path.join(path, JOURNAL)
-    if not os.path.isfile(journal):
-        raise AsktellValueError(f"`path={path!r}` is not an experiment folder (it has no {JOURNAL})")
-    contents = read_journal(journal)
-    if not contents.records or contents.records[0]["ev"] != "header":
-        damaged = f" ({contents.describe_damage(journal)})" if contents.damage else ""
-        raise AsktellValueError(f"`path={path!r}`: {JOURNAL} has no header record{damaged}")
-    loaded = _rebuild(path, contents)
+    follower = JournalFollower(path)
+    follower.update()
+    loaded = follower.loaded()
     if loaded.problems and warn:
-        warnings.warn(f"{journal}: {len(loaded.problems)} damaged line(s) left out: {'; '.join(loaded.problems[:5])}",
-                      JournalDamageWarning, stacklevel=2)
+        warnings.warn(f"{follower.journal}: {len(loaded.problems)} damaged line(s) left out: "
+                      f"{'; '.join(loaded.problems[:5])}", JournalDamageWarning, stacklevel=2)
     return loaded
 
 
-def _rebuild(path: str, contents: JournalContents) -> LoadedExperiment:
-    header = contents.records[0]
-    problems = [str(damage) for damage in contents.damage]
-    trainable = header.get("trainable", "trial")
-    trials: dict[str, Trial] = {}
-    checkpoints: dict[str, str] = {}
-    state, owner, last = ExperimentState.INTERRUPTED, (header.get("host"), header.get("pid")), header.get("t")
-    for number, record in list(contents.numbered())[1:]:
+class JournalFollower:
+    """The trials of an experiment folder, kept up to date as its journal grows: each `update()` reads only the
+    bytes appended since the last one (how the dashboard follows a running experiment; `load_experiment` is one
+    update).
+
+    ```
+    follower = JournalFollower("~/hpo_results/demo")
+    changed = follower.update()       # ids of the trials that changed since the last update
+    follower.loaded().trials
+    ```
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.path.abspath(os.fspath(path))
+        self.journal = os.path.join(self.path, JOURNAL)
+        if not os.path.isfile(self.journal):
+            raise AsktellValueError(f"`path={self.path!r}` is not an experiment folder (it has no {JOURNAL})")
+        self.header: dict[str, Any] | None = None
+        self.trials: dict[str, Trial] = {}
+        self.checkpoints: dict[str, str] = {}
+        self.problems: list[str] = []
+        self.stopped_by_decision: set[str] = set()  # TERMINATED by a decision after a result, not on their own
+        self.offset, self._line = 0, 1  # where the next update reads on (bytes, line number)
+        self._finished = False
+        self._owner: tuple[Any, Any] = (None, None)
+        self._last: float | None = None
+
+    def update(self) -> set[str]:
+        """Read the records appended since the last update; returns the ids of the trials they changed."""
+        contents = read_journal(self.journal, offset=self.offset, first_line=self._line)
+        self.offset, self._line = contents.end, contents.next_line
+        self.problems += [str(damage) for damage in contents.damage]
+        changed: set[str] = set()
+        for number, record in contents.numbered():
+            if self.header is None:
+                if record["ev"] != "header":
+                    raise AsktellValueError(f"`path={self.path!r}`: {JOURNAL} has no header record{self._damage()}")
+                self.header, self._last = record, record.get("t")
+                self._owner = (record.get("host"), record.get("pid"))
+                continue
+            self._apply(number, record, changed)
+        return changed
+
+    def loaded(self) -> LoadedExperiment:
+        """The experiment as read so far (its trial records are this follower's, not copies)."""
+        if self.header is None:
+            raise AsktellValueError(f"`path={self.path!r}`: {JOURNAL} has no header record{self._damage()}")
+        state = ExperimentState.FINISHED if self._finished else \
+            ExperimentState.RUNNING if driver_alive(*self._owner) else ExperimentState.INTERRUPTED
+        return LoadedExperiment(self.path, list(self.trials.values()), self.header.get("metric"),
+                                self.header.get("mode"), self.header, state, started=self.header.get("t"),
+                                last_update=self._last, checkpoints=self.checkpoints, problems=list(self.problems),
+                                stopped_by_decision=self.stopped_by_decision)
+
+    def _damage(self) -> str:
+        return f" ({self.journal} has damaged lines: {'; '.join(self.problems[:5])})" if self.problems else ""
+
+    def _apply(self, number: int, record: dict[str, Any], changed: set[str]) -> None:
         event = record["ev"]
-        last = record.get("t", last)
-        trial = trials.get(record.get("id", ""))
+        self._last = record.get("t", self._last)
+        trial = self.trials.get(record.get("id", ""))
         try:
             if event == "ask":
                 if trial is None:
-                    trial = Trial(record["id"], record["cfg"], trainable)
-                    trial.path = resolve_inside(path, record.get("dir", record["id"]))
-                    trials[record["id"]] = trial
+                    trial = Trial(record["id"], record["cfg"], self.header.get("trainable", "trial"))
+                    trial.path = resolve_inside(self.path, record.get("dir", record["id"]))
+                    self.trials[record["id"]] = trial
                 trial.config = record["cfg"]
                 trial.status = TrialStatus.RUNNING
                 if "ex" in record:
                     trial.exploits.append(record["ex"])
                 if record.get("ck"):  # the checkpoint a PBT exploit adopted
-                    checkpoints[trial.trial_id] = trial.checkpoint = resolve_inside(path, trial.path, record["ck"])
+                    self.checkpoints[trial.trial_id] = trial.checkpoint = resolve_inside(self.path, trial.path,
+                                                                                         record["ck"])
                     trial.checkpoint_iteration = trial.iteration = record.get("it", trial.iteration)
             elif event == "tell" and trial is not None and not record.get("drop"):
                 result = dict(record["r"])
@@ -103,7 +150,8 @@ def _rebuild(path: str, contents: JournalContents) -> LoadedExperiment:
                 trial.iteration = int(result.get("training_iteration", trial.iteration + 1))
                 trial.time_total_s = float(result.get("time_total_s", trial.time_total_s))
                 if record.get("ck"):
-                    checkpoints[trial.trial_id] = trial.checkpoint = resolve_inside(path, trial.path, record["ck"])
+                    self.checkpoints[trial.trial_id] = trial.checkpoint = resolve_inside(self.path, trial.path,
+                                                                                         record["ck"])
                     trial.checkpoint_iteration = trial.iteration
             elif event == "done" and trial is not None and "err" in record:
                 trial.num_failures += 1
@@ -111,20 +159,23 @@ def _rebuild(path: str, contents: JournalContents) -> LoadedExperiment:
             elif event == "requeue" and trial is not None:
                 trial.status = TrialStatus.PENDING
             elif event == "resume":
-                owner, state = (record.get("host"), record.get("pid")), ExperimentState.INTERRUPTED
+                self._owner, self._finished = (record.get("host"), record.get("pid")), False
             elif event == "end":
-                state = ExperimentState.FINISHED
+                self._finished = True
             elif event == "stop":
-                owner = (None, None)
+                self._owner = (None, None)
         except UnsafePathError as error:
-            problems.append(f"line {number}: {error}")
-            continue
+            self.problems.append(f"line {number}: {error}")
+            return
+        if trial is not None:
+            changed.add(trial.trial_id)
         for trial_id, status in record.get("st", {}).items():
-            _set_status(trials.get(trial_id), TrialStatus[status])
-    if state is not ExperimentState.FINISHED and driver_alive(*owner):
-        state = ExperimentState.RUNNING
-    return LoadedExperiment(path, list(trials.values()), header.get("metric"), header.get("mode"), header, state,
-                            started=header.get("t"), last_update=last, checkpoints=checkpoints, problems=problems)
+            other = self.trials.get(trial_id)
+            _set_status(other, TrialStatus[status])
+            if other is not None:
+                changed.add(trial_id)
+                if status == "TERMINATED" and not (event == "done" and trial_id == record.get("id")):
+                    self.stopped_by_decision.add(trial_id)
 
 
 def _set_status(trial: Trial | None, status: TrialStatus) -> None:

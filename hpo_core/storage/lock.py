@@ -104,7 +104,7 @@ class FolderLock:
 
 def _read_holder(fd: int) -> dict:
     try:
-        holder = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+        holder = json.loads(os.pread(fd, 4096, 0).split(b"\n")[0].decode("utf-8") or "{}")
     except (OSError, ValueError):
         return {}
     return holder if isinstance(holder, dict) else {}

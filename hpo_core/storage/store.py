@@ -163,7 +163,6 @@ class ExperimentStorage:
                keep_checkpoints_num: int = 1) -> RecordingExperiment:
         """Journal `experiment` from now on (fsync policy: see journal.py); when resuming, first replay the journal."""
         os.makedirs(self.path, exist_ok=True)
-        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
         recorder = RecordingExperiment(experiment, self.path, journal=None, keep_checkpoints_num=keep_checkpoints_num)
         self.recorder = recorder
         header = _header(experiment, seed)
@@ -171,6 +170,7 @@ class ExperimentStorage:
             _check_same(self.records[0][1], header, self.path)
             _replay(recorder, self.records[1:])
             recorder.clock_offset = recorder._base_clock() - recorder.now
+        journal = Journal(os.path.join(self.path, JOURNAL), sync_interval_s=sync_interval_s)
         recorder.journal, recorder.replaying = journal, False
         if self.resuming:
             recorder.restore_checkpoints()  # the newest file of each trial that exists; loaded when live
@@ -230,6 +230,7 @@ def _header(experiment: Experiment, seed: Any) -> dict[str, Any]:
         "seed": _seed_dict(seed), "space": space_fingerprint(experiment),
         "metric": experiment.metric, "mode": experiment.mode,
         "metrics": experiment.metrics, "modes": experiment.modes, "num_samples": experiment.num_samples,
+        "log_params": [path for path, domain in experiment.space.domains.items() if getattr(domain, "log", False)],
         "searcher": type(experiment.searcher).__name__, "scheduler": type(experiment.scheduler).__name__,
         "pid": os.getpid(), "host": socket.gethostname(), "t": time.time(),
     }
