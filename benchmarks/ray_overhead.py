@@ -298,8 +298,14 @@ def main(argv: list[str] | None = None) -> None:
     ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="error", log_to_driver=False)
     trials = max(4, int(20 * args.scale))
     with tempfile.TemporaryDirectory(prefix="asktell-ray-bench-") as folder:
-        e2e = {"asktell": per_report_ms(Asktell(os.path.join(folder, "a")), reporting, trials),
-               "asktell_tuned": per_report_ms(Asktell(os.path.join(folder, "at"), tuned=True), reporting, trials)}
+        e2e: dict[str, float] = {}
+
+        def measured(key: str, lib: Asktell | RayTune, trainable: Callable) -> None:
+            e2e[key] = per_report_ms(lib, trainable, trials)
+            print(f"(e) {key}: {e2e[key]:.3f} ms per report", flush=True)  # as it comes: a long run shows progress
+
+        measured("asktell", Asktell(os.path.join(folder, "a")), reporting)
+        measured("asktell_tuned", Asktell(os.path.join(folder, "at"), tuned=True), reporting)
         tune_available = not args.no_tune
         if tune_available:
             try:
@@ -308,9 +314,8 @@ def main(argv: list[str] | None = None) -> None:
                 print("ray[tune] is not installed: skipping the Ray Tune rows")
                 tune_available = False
         if tune_available:
-            e2e["tune_default"] = per_report_ms(RayTune(os.path.join(folder, "td"), tuned=False), tune_reporting,
-                                                trials)
-            e2e["tune_tuned"] = per_report_ms(RayTune(os.path.join(folder, "tt")), tune_reporting, trials)
+            measured("tune_default", RayTune(os.path.join(folder, "td"), tuned=False), tune_reporting)
+            measured("tune_tuned", RayTune(os.path.join(folder, "tt")), tune_reporting)
         if args.e2e_only:
             ray.shutdown()
             print("\n".join(table_e2e(e2e)))
