@@ -12,11 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import cloudpickle
-
 from hpo_core.enums import Decision
 from hpo_core.errors import AsktellTypeError, AsktellValueError
 from hpo_core.executors.base import Completed, Event, Executor, Failed, Reported
+from hpo_core.executors.payload import dumps as dumps_trainable
 from hpo_core.suggestion import Suggestion
 
 from .checkpoint import RayCheckpoint, encode
@@ -155,7 +154,7 @@ class RayExecutor(Executor):
         self._limit = min(limits) if limits else math.inf
         self._refresh_capacity(nodes)
         try:
-            payload = cloudpickle.dumps(trainable)
+            payload = dumps_trainable(trainable)  # tracebacks keep the user's file names
         except Exception as exc:
             raise AsktellTypeError(f"the trainable {trainable!r} cannot be pickled for Ray workers: {exc}") from exc
         self._box = [ray.put(payload)]
