@@ -8,7 +8,9 @@ otherwise.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import math
 import sys
 from collections.abc import Sequence
@@ -35,6 +37,19 @@ def require(module: str, extra: str, searcher: str) -> ModuleType:
         raise ImportError(
             f"{searcher} needs the `{module}` package, which is not installed: pip install \"asktell[{extra}]\""
         ) from exc
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str):
+    """Keep a library's INFO chatter out of the run's output while its objects are built (warnings still show)."""
+    log = logging.getLogger(name)
+    level = log.level
+    if log.getEffectiveLevel() < logging.WARNING:
+        log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def check_seed(seed: Any, name: str) -> int | None:
@@ -150,7 +165,8 @@ class LibrarySearcher(Searcher):
         if self._lib is None:
             if self._seed is None:
                 self._seed = int(self.rng.integers(2**31 - 1))
-            self._lib = self._build()
+            with _quiet_logger(self.module):  # e.g. optuna's "A new study created in memory" at INFO
+                self._lib = self._build()
             self._lib.setdefault("live", {})
         canonical = self._ask(trial_id)
         return self.space.sample(self.rng, fixed=to_fixed(self._index, canonical))

@@ -33,7 +33,7 @@ from hpo_core.errors import AsktellTypeError, AsktellValueError
 
 from ._base import LibrarySearcher, check_points
 from ._native import NativeSpace
-from ._space import Param, ParamKind, all_params, walk_active
+from ._space import Param, ParamKind, all_params, encode_point, walk_active
 
 __all__ = ["SAMPLERS", "OptunaSearch"]
 
@@ -283,6 +283,32 @@ class OptunaSearch(NativeSpace, LibrarySearcher):
             done = self.lib.trial.create_trial(params=entry.params, distributions=entry.distributions,
                                                values=values)
         self._lib["study"].add_trial(done)
+
+    def add_evaluated_point(self, parameters: dict[str, Any], value: float | Sequence[float], error: bool = False,
+                            pruned: bool = False, intermediate_values: Sequence[float] | None = None) -> None:
+        """Tell optuna about a config evaluated elsewhere (Ray Tune's API): it joins the study as a finished trial
+        (failed with `error`, pruned with `pruned`). Call it once the experiment gave the searcher its space.
+
+        Example: `searcher.add_evaluated_point({"x": 0.5}, 1.25)`
+        """
+        if self.space is None or self.asks_natively:
+            raise AsktellValueError("add_evaluated_point needs the search space: call it after the experiment set it "
+                                    "up (and not with a define-by-run `space`)")
+        canonical = encode_point(self._params, parameters, "parameters")
+        active = walk_active(self._params, lambda p: canonical.get(p.path, 0))
+        missing = sorted(set(active) - set(canonical))
+        if missing:
+            raise AsktellValueError(f"`parameters` lacks {missing}: an evaluated point must be complete")
+        values = None if error else self._reward_values(0, value)
+        self._start_library()
+        states = self.lib.trial.TrialState
+        state = states.FAIL if error else states.PRUNED if pruned else states.COMPLETE
+        self._lib["study"].add_trial(self.lib.trial.create_trial(
+            params={path: self._to_optuna(self._index[path], v) for path, v in canonical.items()},
+            distributions={path: self._distributions[path] for path in canonical},
+            values=None if state is not states.COMPLETE else values, state=state,
+            intermediate_values=dict(enumerate(intermediate_values or [], start=1)) or None,
+        ))
 
     @property
     def study(self) -> Any:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import AsktellValueError
@@ -60,15 +61,7 @@ class ExperimentAnalysis:
         metric, mode = self._metric_mode(metric, mode)
         if scope not in SCOPES:
             raise AsktellValueError(f"`scope` must be one of {SCOPES}, but got {scope!r}")
-        best, best_key = None, None
-        for trial in self.trials:
-            value = _scoped_value(trial, metric, mode, scope, finite_only=filter_nan_and_inf)
-            if value is None or (filter_nan_and_inf and not math.isfinite(value)):
-                continue
-            key = -math.inf if math.isnan(value) else (value if mode == "max" else -value)
-            if best is None or key > best_key:
-                best, best_key = trial, key
-        return best
+        return best_trial(self.trials, metric, mode, scope, filter_nan_and_inf=filter_nan_and_inf)
 
     def get_best_config(self, metric: str | None = None, mode: str | None = None, scope: str = "last", *,
                         filter_nan_and_inf: bool = True) -> dict[str, Any] | None:
@@ -185,6 +178,28 @@ class ExperimentAnalysis:
         return metric, mode
 
 
+def best_trial(trials: Iterable[Trial], metric: str, mode: str, scope: str = "last", *,
+               filter_nan_and_inf: bool = True) -> Trial | None:
+    """The best of `trials` by `metric` under `scope` (see `ExperimentAnalysis.get_best_trial`); None if none."""
+    best, best_key = None, None
+    for trial in trials:
+        value = _scoped_value(trial, metric, mode, scope, finite_only=filter_nan_and_inf)
+        if value is None or (filter_nan_and_inf and not math.isfinite(value)):
+            continue
+        key = -math.inf if math.isnan(value) else (value if mode == "max" else -value)
+        if best is None or key > best_key:
+            best, best_key = trial, key
+    return best
+
+
+def last_value(trial: Trial, metric: str) -> float | None:
+    """The metric's value in the trial's latest result that holds it, or None."""
+    for result in reversed(trial.results):
+        if metric in result:
+            return float(result[metric])
+    return None
+
+
 def _nan_last(value: float, mode: str) -> float:
     if isinstance(value, float) and math.isnan(value):
         return -math.inf if mode == "max" else math.inf
@@ -192,11 +207,11 @@ def _nan_last(value: float, mode: str) -> float:
 
 
 def _scoped_value(trial: Trial, metric: str, mode: str, scope: str, *, finite_only: bool = False) -> float | None:
+    if scope == "last":  # the common case, O(1): no list of every value
+        return last_value(trial, metric)
     values = [float(r[metric]) for r in trial.results if metric in r]
     if not values:
         return None
-    if scope == "last":
-        return values[-1]
     if scope == "all":
         clean = [v for v in values if (math.isfinite(v) if finite_only else not math.isnan(v))]
         return (max if mode == "max" else min)(clean) if clean else math.nan

@@ -1,7 +1,10 @@
 """`run()`: the driver loop that joins an `Experiment` (decisions) to an `Executor` (processes) and callbacks."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,6 +16,7 @@ from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFai
 from .executors.base import Completed, Executor, Failed, Reported
 from .experiment import Experiment
 from .loggers import default_callbacks
+from .notices import MissingMetricNotice, warn_plain_lists
 from .schedulers.base import TrialScheduler
 from .searchers.base import Searcher
 from .storage import ExperimentStorage
@@ -83,6 +87,7 @@ def run(
         raise AsktellValueError(f"`keep_checkpoints_num` must be an int >= 1, but got {keep_checkpoints_num!r}")
     if not isinstance(dashboard, bool):
         raise AsktellTypeError(f"`dashboard` must be True or False, but got {dashboard!r}")
+    warn_plain_lists(config if isinstance(config, dict) else None)
     # the experiment folder and its journal (hpo_core.storage): resume replays it into the new Experiment
     storage = ExperimentStorage.open(trainable_name(trainable), name=name, storage_path=storage_path, resume=resume)
     try:  # a run refused here (a bad argument) leaves no folder behind and the folder unlocked
@@ -102,6 +107,7 @@ def run(
                        max_concurrent_trials=max_concurrent_trials)
         all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
                                           mode=experiment.mode)
+        all_callbacks.append(MissingMetricNotice(experiment.metric))
     except BaseException:
         storage.discard()
         raise
@@ -109,18 +115,50 @@ def run(
         from .dashboard.launch import dashboard_beside_driver
 
         dashboard_beside_driver(storage.path)
-    finished = False
-    try:
-        Driver(recorded, executor, CallbackList(all_callbacks)).run()
-        finished = recorded.is_finished()
-    finally:
-        storage.close(finished=finished)
+    finished = interrupted = False
+    with _second_interrupt_ignored():
+        try:
+            Driver(recorded, executor, CallbackList(all_callbacks)).run()
+            finished = recorded.is_finished()
+        except KeyboardInterrupt:  # Ctrl-C: workers ended by Driver.run, the folder closed below, then one line
+            interrupted = True
+        finally:
+            storage.close(finished=finished)
     analysis = experiment.analysis()
     analysis.path = storage.path
-    failed = [str(t) for t in analysis.trials if t.status is TrialStatus.ERROR]
+    if interrupted:
+        if verbose > 0:
+            done = sum(1 for t in analysis.trials if t.status.is_finished)
+            print(f"[asktell] Interrupted ({done} trials finished, kept in the folder). Resume with: "
+                  f"run({trainable_name(trainable)}, ..., name={storage.path!r}, resume=True)", flush=True)
+        return analysis
+    failed = [t for t in analysis.trials if t.status is TrialStatus.ERROR]
     if failed and raise_on_failed_trial:
-        raise TrialsFailedError(failed)
+        raise TrialsFailedError(failed, total=len(analysis.trials))
     return analysis
+
+
+@contextlib.contextmanager
+def _second_interrupt_ignored():
+    """After a first Ctrl-C the clean-up (stopping workers, closing the journal) must finish: a second one is
+    ignored until `run()` returns. Only the main thread can set signal handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:  # the user (or a notebook) handles Ctrl-C: keep theirs
+        yield
+        return
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Driver:
@@ -145,7 +183,8 @@ class Driver:
         try:
             while not exp.is_finished():
                 started = self._fill_slots()
-                if not self.executor.running() and not started:
+                # (no free slot and nothing running: workers are still ending their stopped runs; wait for them)
+                if not self.executor.running() and not started and self.executor.free_slots() > 0:
                     if exp.is_finished():
                         break
                     logger.warning("nothing is running and the searcher suggests nothing: ending the experiment")

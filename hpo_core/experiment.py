@@ -104,7 +104,8 @@ class Experiment:
                 f"searcher {type(self.searcher).__name__}; use the default BasicVariantGenerator"
             )
         grid_size = max(1, len(self.space.grid_points())) if self.space.grid else 1
-        self.max_trials = math.inf if num_samples == -1 else num_samples * grid_size
+        planned = None if num_samples == -1 else self.searcher.planned_trials(num_samples)
+        self.max_trials = math.inf if num_samples == -1 else planned if planned is not None else num_samples * grid_size
 
         self.trials: dict[str, Trial] = {}
         self._live: dict[str, Trial] = {}  # PENDING / RUNNING / PAUSED, for O(live) scans

@@ -4,8 +4,11 @@ On a terminal it is drawn with rich's `Live` display, redrawn about once a secon
 callbacks only update a few counters, so the driver pays almost nothing per event; rich also redirects prints of
 other callbacks above the display and is already a dependency of the `progress` extra). When stdout is not a
 terminal (CI, a log file, a pipe) it writes plain log lines without escape codes instead, at most one status line
-per `refresh_s`. `verbose`: 0 silent, 1 status + summary, 2 also one line per finished or failed trial, 3 also
-one line per result.
+per `refresh_s`, and always the final one. `verbose`: 0 silent, 1 status, summary and one line per failed trial (its
+error and where its traceback is), 2 also one line per finished trial, 3 also one line per result.
+
+The "best" shown is the trial whose *last* result is best, NaN and infinities left out: what
+`analysis.best_trial` / `best_config` give at the end (their default scope, "last").
 """
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ import threading
 import time
 from typing import IO, Any
 
+from .analysis import best_trial, last_value
 from .callbacks import Callback
+from .errors import failure_line
 from .storage.layout import config_tag
 
 
@@ -36,13 +41,15 @@ class ProgressReporter(Callback):
         self._total: float = math.inf
         self._start = time.monotonic()
         self._last_plain = 0.0
-        self._best: tuple[float, str, str] | None = None
+        self._seen: dict[str, Any] = {}  # every trial that started or reported: the candidates for "best"
         self._live = None
 
     # --- hooks -------------------------------------------------------------------------------------------------
     def setup(self, **info: Any) -> None:
         self._total = info.get("total_num_samples", math.inf) or math.inf
-        self._done = sum(1 for t in info.get("trials") or () if t.status.is_finished)  # resumed experiment
+        trials = info.get("trials") or ()  # not empty when the experiment was resumed
+        self._seen = {t.trial_id: t for t in trials}
+        self._done = sum(1 for t in trials if t.status.is_finished)
         self._start = time.monotonic()
         stream = self._out()
         if self.verbose > 0 and _is_tty(stream):
@@ -59,14 +66,13 @@ class ProgressReporter(Callback):
     def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
         with self._lock:
             self._running[trial.trial_id] = trial
+            self._seen[trial.trial_id] = trial
         self._plain_status()
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict[str, Any], **info: Any) -> None:
-        value = result.get(self.metric) if self.metric else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
-            key = value if self.mode == "max" else -value
-            if self._best is None or key > self._best[0]:
-                self._best = (key, str(trial), config_tag(trial.config))
+        if trial.trial_id not in self._seen:
+            with self._lock:
+                self._seen[trial.trial_id] = trial
         if self.verbose >= 3:
             self._line(f"{trial} iter {result.get('training_iteration')}: {self._metric_text(result)}")
         self._plain_status()
@@ -77,32 +83,30 @@ class ProgressReporter(Callback):
 
     def on_trial_error(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._errors += 1
-        last = (trial.error or "").strip().splitlines()
-        self._ended(trial, f"{trial} ERROR after {trial.iteration} iterations: {last[-1] if last else ''}")
+        self._ended(trial, f"ERROR {failure_line(trial)}", verbose=1)
 
     def on_trial_recover(self, iteration: int, trials: list, trial, **info: Any) -> None:
         with self._lock:
             self._running.pop(trial.trial_id, None)
-        if self.verbose >= 2:
-            self._line(f"{trial} failed (attempt {trial.num_failures}); it will be retried")
+        if self.verbose >= 1:
+            self._line(f"RETRY (attempt {trial.num_failures + 1}) {failure_line(trial)}")
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
-        if self._live is not None:
-            self._live.refresh()
-            self._live.stop()
-            self._live = None
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()  # draws the final state once more: on a terminal that is the summary
         if self.verbose > 0:
-            self._last_plain = 0.0
-            self._print(self._status_text())
+            if live is None:  # plain output always ends with the final status line
+                self._print(self._status_text())
             if self.path:
                 self._print(f"Result logdir: {self.path}")
 
     # --- text --------------------------------------------------------------------------------------------------
-    def _ended(self, trial, text: str) -> None:
+    def _ended(self, trial, text: str, *, verbose: int = 2) -> None:
         with self._lock:
             self._running.pop(trial.trial_id, None)
             self._done += 1
-        if self.verbose >= 2:
+        if self.verbose >= verbose:
             self._line(text)
         self._plain_status()
 
@@ -120,12 +124,21 @@ class ProgressReporter(Callback):
         return (f"{self._done}/{total} trials done, {len(self._running)} running, {self._errors} failed | "
                 f"{_clock(elapsed)}, ETA {eta}")
 
-    def _best_text(self) -> str:
-        value = self._best[0] if self.mode == "max" else -self._best[0]
-        return f"best {self.metric}={_num(value)} ({self._best[1]}: {self._best[2][:80]})"
+    def _best_text(self) -> str | None:
+        """The trial whose last result is best (as `analysis.best_trial`), or None."""
+        if not (self.metric and self.mode):
+            return None
+        with self._lock:
+            seen = list(self._seen.values())
+        best = best_trial(seen, self.metric, self.mode)
+        if best is None:
+            return None
+        value = last_value(best, self.metric)
+        return f"best last {self.metric}={_num(value)} ({best}: {config_tag(best.config)[:80]})"
 
     def _status_text(self) -> str:
-        return self._counts_text() + (f" | {self._best_text()}" if self._best is not None else "")
+        best = self._best_text()
+        return self._counts_text() + (f" | {best}" if best else "")
 
     def _plain_status(self) -> None:
         if self._live is not None or self.verbose == 0:
@@ -169,8 +182,9 @@ class ProgressReporter(Callback):
         head = Table.grid(padding=(0, 1))
         head.add_row(bar, Text(self._counts_text(), no_wrap=True, overflow="ellipsis"))
         parts: list[Any] = [head]
-        if self._best is not None:
-            parts.append(Text(self._best_text(), no_wrap=True, overflow="ellipsis"))
+        best = self._best_text()
+        if best:
+            parts.append(Text(best, no_wrap=True, overflow="ellipsis"))
         if running:
             parts.append(table)
         if len(running) > self.max_rows:

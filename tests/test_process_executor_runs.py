@@ -79,6 +79,7 @@ def test_a_run_told_to_pause_and_the_same_trial_started_again_are_told_apart():
         assert second.metrics["pid"] != first.metrics["pid"]
         assert executor.running() == {"t0"}  # run 1 ending did not take run 2's place
         executor.apply("t0", Decision.STOP)
+        assert executor.running() == {"t0"}  # until its end is read: the driver must not think the pool idle
         assert _events(executor, timeout=1.0) == []  # neither run's end is a Completed
         assert executor.running() == set() and executor.free_slots() == 2
         # both workers went back to the pool: the next two trials run in them (before: run 1's worker was dropped

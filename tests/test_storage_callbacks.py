@@ -154,7 +154,9 @@ def test_non_tty_output_has_no_escape_codes(tmp_path, capsys):
     assert "\x1b" not in out and "\r" not in out
     lines = out.splitlines()
     assert all(line.startswith("[asktell] ") for line in lines)
-    assert sum(" ERROR after " in line for line in lines) + sum(" TERMINATED after " in line for line in lines) == 5
+    errors = [line for line in lines if line.startswith("[asktell] ERROR ")]  # one line per failed trial
+    assert len(errors) + sum(" TERMINATED after " in line for line in lines) == 5
+    assert all(line.endswith("error.txt)") for line in errors)
     assert "5/5 trials done" in lines[-2] and lines[-1] == f"[asktell] Result logdir: {tmp_path / 'e'}"
 
 
@@ -178,7 +180,7 @@ def test_progress_reporter_stream_and_best():
         reporter.on_trial_complete(0, [], trial)
     reporter.on_experiment_end([])
     best = min(t.last_result["loss"] for t in exp.trials.values())
-    assert f"best loss={best:.6g}" in stream.getvalue().splitlines()[-1]
+    assert f"best last loss={best:.6g}" in stream.getvalue().splitlines()[-1]
     assert "3/3 trials done" in stream.getvalue()
 
 
@@ -211,3 +213,4 @@ def test_tty_output_uses_a_live_display(tmp_path):
         os.environ.update(old)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"\x1b[" in out and b"3/3 trials done" in out
+    assert b"[asktell] 3/3 trials done" not in out  # the live display's last frame is the summary: not printed twice

@@ -7,6 +7,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..enums import Decision
 from ..errors import AsktellTypeError, AsktellValueError
 from ..suggestion import Suggestion
 from .base import Completed, Event, Executor, Failed, Reported
+from .payload import dumps as dumps_trainable
 from .worker import run_trial
 
 
@@ -80,13 +82,32 @@ def _main_script_hidden():
             main.__dict__.update(saved)
 
 
+@contextlib.contextmanager
+def _interrupts_held():
+    """Hold Ctrl-C back while a worker (and, the first time, the forkserver and resource tracker) starts.
+
+    A process started now inherits SIGINT ignored, so a Ctrl-C cannot kill it half-way through its imports (it is
+    the driver's to handle); the signal stays pending (blocked) meanwhile and reaches the driver right after.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 class _Worker:
     """One worker process and its pipe; `token` names the run it carries (None when idle)."""
 
     def __init__(self, context, payload: bytes):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, args=(child, payload), daemon=True)
-        with _main_script_hidden():
+        with _main_script_hidden(), _interrupts_held():
             self.process.start()
         child.close()
         self.trial_id: str | None = None
@@ -143,7 +164,7 @@ class ProcessExecutor(Executor):
         if not isinstance(cpus, (int, float)) or cpus <= 0:
             raise AsktellValueError(f"resources_per_trial['cpu'] must be a number > 0, but got {cpus!r}")
         try:
-            self._payload = cloudpickle.dumps(trainable)
+            self._payload = dumps_trainable(trainable)  # tracebacks keep the user's file names
         except Exception as exc:
             raise AsktellTypeError(f"the trainable {trainable!r} cannot be pickled for the worker processes: {exc}"
                                    ) from exc
@@ -157,7 +178,8 @@ class ProcessExecutor(Executor):
         return self._size - len(self._busy) - len(self._ending)
 
     def running(self) -> set[str]:
-        return set(self._busy)
+        """Trials with a run in a worker, including runs told to end whose end message is still unread."""
+        return set(self._busy) | {worker.trial_id for worker in self._ending}
 
     def start(self, suggestion: Suggestion) -> None:
         if suggestion.trial_id in self._busy:

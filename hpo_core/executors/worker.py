@@ -48,8 +48,9 @@ def run_trial(
             session.report(returned)
     except TrialStopped as stopped:
         return Outcome(stopped=stopped.decision)
-    except Exception:  # noqa: BLE001 - any trainable error fails only its trial
-        return Outcome(error=traceback.format_exc())
+    except Exception as error:  # noqa: BLE001 - any trainable error fails only its trial
+        # the traceback starts in the trainable: this frame is the library's, not the user's
+        return Outcome(error="".join(traceback.format_exception(error, error, error.__traceback__.tb_next)))
     finally:
         set_session(None)
     return Outcome()
