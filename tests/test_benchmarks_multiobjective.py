@@ -40,6 +40,7 @@ def test_points_with_g_at_its_minimum_lie_on_the_true_front(name):
     assert problem.hypervolume(random) < problem.true_hypervolume
 
 
+@pytest.mark.slow
 def test_suite_writes_its_files_and_same_seeds_give_identical_csvs(tmp_path):
     args = ["multiobjective", "--seeds", "2", "--budget", "12", "--no-progress", "--problems",
             "zdt2,curves-hard-cost", "--methods", "random,optuna-nsga2,scalarized-tpe,mo-asha", "--workers", "4"]

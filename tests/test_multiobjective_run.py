@@ -42,6 +42,7 @@ def test_core_run_with_mo_asha_writes_an_experiment_whose_front_reloads(tmp_path
     assert f" {len(front)} " in row
 
 
+@pytest.mark.ray
 def test_tune_run_on_ray_passes_several_metrics_through(ray_cluster, tmp_path):
     from hpo_adapters.optuna import OptunaSearch
     from hpo_ray import tune
