@@ -10,6 +10,7 @@ from ..functions import FUNCTIONS
 from .base import Problem, SingleFidelityProblem, stable_unit
 from .curves import LearningCurveProblem
 from .mlp_grid import MLPGridProblem
+from .multiobjective import PROBLEMS as MULTI_OBJECTIVE
 from .sklearn_tasks import MixedProblem, SklearnProblem
 from .synthetic import SyntheticProblem
 from .synthetic_curves import SyntheticCurvesProblem
@@ -33,6 +34,7 @@ _FACTORIES.update({
     "mlp-grid": MLPGridProblem,
 })
 _FACTORIES.update({name: (lambda n=name: TabularProblem(n)) for name in TABLES})
+_FACTORIES.update(MULTI_OBJECTIVE)
 
 
 def problem_names(*, installed_only: bool = True) -> list[str]:

@@ -8,9 +8,10 @@ from .fidelity import Fidelity
 from .mobster import MOBSTERSearcher
 from .multi_fidelity import MultiFidelitySearcher
 from .repeater import TRIAL_INDEX, Repeater
+from .scalarized import ScalarizedSearch
 from .wrapper import WrappingSearcher
 
 __all__ = [
     "FINISHED", "TRIAL_INDEX", "BOHBSearcher", "BasicVariantGenerator", "ConcurrencyLimiter", "DEHBSearcher", "Fidelity",
-    "MOBSTERSearcher", "MultiFidelitySearcher", "Repeater", "Searcher", "WrappingSearcher",
+    "MOBSTERSearcher", "MultiFidelitySearcher", "Repeater", "ScalarizedSearch", "Searcher", "WrappingSearcher",
 ]
