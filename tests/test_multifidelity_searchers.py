@@ -73,15 +73,17 @@ def best_loss(searcher, scheduler, seed, trials=60, workers=4):
     return min(r["loss"] for t in exp.trials.values() for r in t.results if r["training_iteration"] == 9), exp
 
 
-@pytest.mark.parametrize("make", [BOHBSearcher, DEHBSearcher,
-                                  pytest.param(lambda: MOBSTERSearcher(num_candidates=100, num_local=20), marks=pytest.mark.slow)],
-                         ids=["bohb", "dehb", "mobster"])
-def test_each_method_beats_random_search_under_asha(make):
+@pytest.mark.parametrize(("make", "trials"), [
+    (BOHBSearcher, 90), (DEHBSearcher, 90),
+    pytest.param(lambda: MOBSTERSearcher(num_candidates=60, num_local=20, max_observations=100), 50,
+                 marks=pytest.mark.slow),
+], ids=["bohb", "dehb", "mobster"])
+def test_each_method_beats_random_search_under_asha(make, trials):
     def asha():
         return AsyncHyperBandScheduler(max_t=9, grace_period=1, reduction_factor=3)
     seeds = range(3)
-    model = [best_loss(make(), asha(), seed, trials=90)[0] for seed in seeds]
-    random = [best_loss(BasicVariantGenerator(), asha(), seed, trials=90)[0] for seed in seeds]
+    model = [best_loss(make(), asha(), seed, trials=trials)[0] for seed in seeds]
+    random = [best_loss(BasicVariantGenerator(), asha(), seed, trials=trials)[0] for seed in seeds]
     assert np.median(model) < np.median(random), (model, random)
 
 
