@@ -7,8 +7,10 @@ import os
 import subprocess
 import sys
 
+import cloudpickle
 import pytest
 
+cloudpickle.register_pickle_by_value(sys.modules[__name__])  # Ray's workers cannot import this test module
 HERE = os.path.dirname(os.path.abspath(__file__))
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
@@ -44,3 +46,36 @@ def test_checkpoint_folders_survive_a_driver_kill_and_tuner_restore(cluster_repo
     assert all(t["status"] == "TERMINATED" and not t["error"] and t["saved"] == 8 for t in restored)
     assert all(t["steps"] == list(range(1, 9)) for t in restored)
     assert any(r > 0 for t in restored for r in t["restored"])  # went on from a checkpoint folder, not from scratch
+
+
+def _placement_group_trial(config):
+    import ray
+
+    from hpo_ray import tune
+
+    @ray.remote(num_cpus=1)
+    def child():
+        return ray.get_runtime_context().get_placement_group_id()
+
+    own = ray.get_runtime_context().get_placement_group_id()
+    children = ray.get([child.remote() for _ in range(2)])
+    tune.report({"group": own, "children_in_group": all(c == own for c in children)})
+
+
+def test_placement_group_factory_reserves_real_placement_groups(ray_cluster):
+    import ray
+
+    from hpo_ray import tune
+
+    factory = tune.PlacementGroupFactory([{"CPU": 1}, {"CPU": 1}, {"CPU": 1}])
+    before = set(ray.util.placement_group_table())
+    grid = tune.Tuner(tune.with_resources(_placement_group_trial, factory),
+                      param_space={"x": tune.grid_search([1, 2, 3])}, run_config=tune.RunConfig(verbose=0)).fit()
+    assert grid.num_errors == 0 and len(grid) == 3
+    assert all(r.metrics["group"] is not None and r.metrics["children_in_group"] for r in grid)
+    groups = {k: v for k, v in ray.util.placement_group_table().items() if k not in before}
+    assert groups and {r.metrics["group"] for r in grid} <= set(groups)
+    assert all(v["strategy"] == "PACK" and len(v["bundles"]) == 3 for v in groups.values())
+    assert all(v["state"] == "REMOVED" for v in groups.values())  # given back with their workers
+    with pytest.raises(ValueError, match="depend on the config"):
+        tune.with_resources(_placement_group_trial, lambda config: {"cpu": 1})
