@@ -72,9 +72,13 @@ class NativeSpace:
     def suggest(self, trial_id: str) -> dict[str, Any] | None:
         if not self.asks_natively:
             return super().suggest(trial_id)
+        self._start_library()
+        return _merge(unflatten(self._ask_native(trial_id)), getattr(self, "_constants", {}))
+
+    def _start_library(self) -> None:
+        """Build the library's objects once the seed is known (on the first suggestion or told point)."""
         if self._lib is None:
             if self._seed is None:
                 self._seed = int(self.rng.integers(2**31 - 1))
             self._lib = self._build()
             self._lib.setdefault("live", {})
-        return _merge(unflatten(self._ask_native(trial_id)), getattr(self, "_constants", {}))

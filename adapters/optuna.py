@@ -18,7 +18,7 @@
 | `grid_search([...])`                 | refused at experiment start: use `choice([...])`                      |
 
 Single objective: `metric="loss", mode="min"`; several: `metric=["loss", "time"], mode=["min", "min"]`
-(TPE handles both; pass `sampler=optuna.samplers.NSGAIISampler(...)` for NSGA-II).
+(TPE handles both, as optuna's multi-objective TPE; `sampler="nsga2"` or `"nsga3"` for the genetic algorithms).
 A trial a scheduler stops is told PRUNED after `trial.report(last value, its training_iteration)`, so optuna
 keeps its last intermediate value (only that one is reported: a report per result would cost a storage write
 each); failed or NaN trials are told FAIL. With several objectives a stopped trial is told its last values.
@@ -33,9 +33,26 @@ from hpo_core.errors import AsktellTypeError, AsktellValueError
 
 from ._base import LibrarySearcher, check_points
 from ._native import NativeSpace
-from ._space import Param, ParamKind, all_params, walk_active
+from ._space import Param, ParamKind, all_params, encode_point, walk_active
 
-__all__ = ["OptunaSearch"]
+__all__ = ["SAMPLERS", "OptunaSearch"]
+
+# sampler name -> optuna class name (TPE handles one objective or several: "motpe" is its multi-objective name)
+SAMPLERS = {"tpe": "TPESampler", "motpe": "TPESampler", "nsga2": "NSGAIISampler", "nsga3": "NSGAIIISampler",
+            "random": "RandomSampler", "qmc": "QMCSampler", "cmaes": "CmaEsSampler", "gp": "GPSampler"}
+
+
+def make_sampler(optuna: Any, name: str, seed: int, options: dict[str, Any], *, conditional: bool) -> Any:
+    """The optuna sampler called `name`, seeded; TPE with constant liar (and grouped when the space is
+    conditional), so parallel trials do not all pile up on the same point."""
+    settings: dict[str, Any] = {"seed": seed}
+    if SAMPLERS[name] == "TPESampler":
+        settings.update({"constant_liar": True, "multivariate": True, "group": True} if conditional
+                        else {"constant_liar": True})
+    settings.update(options)
+    with warnings.catch_warnings():  # `group` and some samplers' options are "experimental" in optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return getattr(optuna.samplers, SAMPLERS[name])(**settings)
 
 
 class OptunaSearch(NativeSpace, LibrarySearcher):
@@ -45,8 +62,11 @@ class OptunaSearch(NativeSpace, LibrarySearcher):
     matching asktell domains), or a define-by-run function `fn(optuna_trial) -> dict of constants | None` that
     calls `trial.suggest_*` (the config is the trial's params, "a/b" names nested, plus the constants).
 
-    `sampler`: any optuna sampler, used as given (seed it yourself); by default
-    `TPESampler(seed=seed, constant_liar=True)` (multivariate and grouped when the space is conditional).
+    `sampler`: any optuna sampler, used as given (seed it yourself), or a name seeded by `seed`: "tpe" (the default:
+    `TPESampler(seed=seed, constant_liar=True)`, multivariate and grouped when the space is conditional; with
+    several metrics it is optuna's multi-objective TPE, also called "motpe"), "nsga2", "nsga3", "random", "qmc",
+    "cmaes", "gp" (needs torch). `sampler_options`: keyword arguments for a named sampler's constructor
+    (e.g. `{"population_size": 20}` for "nsga2").
     `seed`: seeds the default sampler; None derives it from the experiment seed.
     `points_to_evaluate`: configs (nested dicts; missing parameters are sampled) to try first, in order.
     `evaluated_rewards`: their known results (one per point, a number or a list per metric): then they are added
@@ -65,6 +85,7 @@ class OptunaSearch(NativeSpace, LibrarySearcher):
         space: dict[str, Any] | Callable[[Any], dict[str, Any] | None] | None = None,
         *,
         sampler: Any = None,
+        sampler_options: dict[str, Any] | None = None,
         seed: int | None = None,
         points_to_evaluate: Sequence[dict[str, Any]] | None = None,
         evaluated_rewards: Sequence[Any] | None = None,
@@ -72,9 +93,19 @@ class OptunaSearch(NativeSpace, LibrarySearcher):
         mode: str | list[str] | None = None,
     ):
         super().__init__(metric=metric, mode=mode, points_to_evaluate=points_to_evaluate, seed=seed)
-        if sampler is not None and not isinstance(sampler, self.lib.samplers.BaseSampler):
-            raise AsktellTypeError(f"`sampler` must be an optuna sampler, but got {sampler!r}")
+        if isinstance(sampler, str):
+            if sampler not in SAMPLERS:
+                raise AsktellValueError(f"`sampler` must be one of {sorted(SAMPLERS)} or an optuna sampler, "
+                                        f"but got {sampler!r}")
+        elif sampler is not None and not isinstance(sampler, self.lib.samplers.BaseSampler):
+            raise AsktellTypeError(f"`sampler` must be an optuna sampler or its name, but got {sampler!r}")
+        if sampler_options is not None and not (isinstance(sampler, str) and isinstance(sampler_options, dict)):
+            raise AsktellValueError(
+                f"`sampler_options` must be a dict and goes with a sampler name, but got {sampler_options!r} with "
+                f"sampler={sampler!r}"
+            )
         self.sampler = sampler
+        self.sampler_options = dict(sampler_options or {})
         self._rewards = None
         self.native_space = space
         self._converted = self._distributions_space(space) if isinstance(space, dict) else None
@@ -160,12 +191,10 @@ class OptunaSearch(NativeSpace, LibrarySearcher):
     def _build(self) -> dict[str, Any]:
         optuna = self.lib
         sampler = self.sampler
-        if sampler is None:
+        if sampler is None or isinstance(sampler, str):
             conditional = any(p.conditional and any(p.branches) for p in self._params)
-            options = {"multivariate": True, "group": True} if conditional else {}
-            with warnings.catch_warnings():  # `group` is "experimental" in optuna
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                sampler = optuna.samplers.TPESampler(seed=self._seed, constant_liar=True, **options)
+            sampler = make_sampler(optuna, sampler or "tpe", self._seed, self.sampler_options,
+                                   conditional=conditional)
         directions = ["minimize" if m == "min" else "maximize" for m in self.modes]
         study = optuna.create_study(sampler=sampler, directions=directions)
         points = [_flat(p) for p in self._user_points] if self.asks_natively else self._points
@@ -254,6 +283,32 @@ class OptunaSearch(NativeSpace, LibrarySearcher):
             done = self.lib.trial.create_trial(params=entry.params, distributions=entry.distributions,
                                                values=values)
         self._lib["study"].add_trial(done)
+
+    def add_evaluated_point(self, parameters: dict[str, Any], value: float | Sequence[float], error: bool = False,
+                            pruned: bool = False, intermediate_values: Sequence[float] | None = None) -> None:
+        """Tell optuna about a config evaluated elsewhere (Ray Tune's API): it joins the study as a finished trial
+        (failed with `error`, pruned with `pruned`). Call it once the experiment gave the searcher its space.
+
+        Example: `searcher.add_evaluated_point({"x": 0.5}, 1.25)`
+        """
+        if self.space is None or self.asks_natively:
+            raise AsktellValueError("add_evaluated_point needs the search space: call it after the experiment set it "
+                                    "up (and not with a define-by-run `space`)")
+        canonical = encode_point(self._params, parameters, "parameters")
+        active = walk_active(self._params, lambda p: canonical.get(p.path, 0))
+        missing = sorted(set(active) - set(canonical))
+        if missing:
+            raise AsktellValueError(f"`parameters` lacks {missing}: an evaluated point must be complete")
+        values = None if error else self._reward_values(0, value)
+        self._start_library()
+        states = self.lib.trial.TrialState
+        state = states.FAIL if error else states.PRUNED if pruned else states.COMPLETE
+        self._lib["study"].add_trial(self.lib.trial.create_trial(
+            params={path: self._to_optuna(self._index[path], v) for path, v in canonical.items()},
+            distributions={path: self._distributions[path] for path in canonical},
+            values=None if state is not states.COMPLETE else values, state=state,
+            intermediate_values=dict(enumerate(intermediate_values or [], start=1)) or None,
+        ))
 
     @property
     def study(self) -> Any:

@@ -147,3 +147,46 @@ def build(kind: dict[str, Factory], name: str, problem: Problem, seed: int, work
     if name == "grid":
         return _grid(problem, seed, workers, budget)
     return kind[name](problem, seed, workers)
+
+
+# --- several objectives (the `multiobjective` suite) -------------------------------------------------------------
+def _optuna_mo(sampler: str, **options: Any) -> Factory:
+    def build(problem: Problem, seed: int, workers: int) -> Setup:
+        optuna = importlib.import_module("optuna")
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        search = _load("hpo_adapters.optuna", "OptunaSearch")
+        return Setup(problem.space(), search(sampler=sampler, seed=seed, sampler_options=options or None))
+    return build
+
+
+def _scalarized(inner: Factory) -> Factory:
+    def build(problem: Problem, seed: int, workers: int) -> Setup:
+        from hpo_core.searchers import ScalarizedSearch
+
+        setup = inner(problem, seed, workers)
+        return Setup(setup.space, ScalarizedSearch(setup.searcher))
+    return build
+
+
+def _mo_asha(problem: Problem, seed: int, workers: int) -> Setup:
+    scheduler = _scheduler("MOASHAScheduler")(max_t=problem.max_t, grace_period=1, reduction_factor=3)
+    return Setup(problem.space(), BasicVariantGenerator(), scheduler)
+
+
+def _mo_hyperband(problem: Problem, seed: int, workers: int) -> Setup:
+    scheduler = _scheduler("MOHyperBandScheduler")(max_t=problem.max_t, reduction_factor=3)
+    return Setup(problem.space(), BasicVariantGenerator(), scheduler)
+
+
+MULTI_OBJECTIVE: dict[str, Factory] = {
+    "random": _random,
+    "optuna-nsga2": _optuna_mo("nsga2", population_size=20),
+    "optuna-nsga3": _optuna_mo("nsga3", population_size=20),
+    "optuna-motpe": _optuna_mo("motpe"),
+    "optuna-gp": _optuna_mo("gp"),
+    "scalarized-tpe": _scalarized(_optuna("tpe")),
+    "scalarized-gp": _scalarized(_optuna("gp")),
+    "mo-asha": _mo_asha,
+    "mo-hyperband": _mo_hyperband,
+}
+"""Searchers for the single-fidelity problems; schedulers (with random configs) for the multi-fidelity one."""

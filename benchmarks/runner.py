@@ -37,6 +37,7 @@ class _Recorder(Callback):
 
     def __init__(self, problem: Problem, executor: SimulatedExecutor):
         self.problem, self.executor = problem, executor
+        self.metric, self.mode = problem.metric, problem.mode  # what the experiment optimises
         self.sign = 1.0 if problem.mode == "min" else -1.0
         self.best = math.inf
         self.results = 0
@@ -53,6 +54,9 @@ class _Recorder(Callback):
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self.finished += 1
 
+    def empty(self) -> bool:
+        return self.best == math.inf
+
     def row(self) -> dict[str, Any]:
         best = self.sign * self.best
         return {"evaluation": self.finished + (self.problem.max_t == 1), "epochs": self.results,
@@ -60,16 +64,17 @@ class _Recorder(Callback):
 
 
 def run_once(problem: Problem, setup: Setup, *, seed: int, workers: int, num_samples: int,
-             time_budget_s: float | None = None) -> RunResult:
-    """Run one experiment to its end on `workers` simulated workers; deterministic for a seed."""
+             time_budget_s: float | None = None, recorder: type[Callback] = _Recorder) -> RunResult:
+    """Run one experiment to its end on `workers` simulated workers; deterministic for a seed. `recorder` is the
+    callback class that traces the run (`recorder(problem, executor)`: `metric`, `mode`, `empty()`, `row()`)."""
     executor = SimulatedExecutor(workers)
+    recorder = recorder(problem, executor)
     experiment = Experiment(
-        setup.space, metric=problem.metric, mode=problem.mode,
+        setup.space, metric=recorder.metric, mode=recorder.mode,
         num_samples=setup.num_samples or num_samples, search_alg=setup.searcher, scheduler=setup.scheduler,
         seed=seed, time_budget_s=time_budget_s, clock=executor.now, trainable_name=problem.name,
     )
     executor.setup(problem)
-    recorder = _Recorder(problem, executor)
     started = time.perf_counter()
     logger = logging.getLogger("asktell")
     level = logger.level
@@ -79,7 +84,7 @@ def run_once(problem: Problem, setup: Setup, *, seed: int, workers: int, num_sam
     finally:
         logger.setLevel(level)
     wall = time.perf_counter() - started
-    if recorder.best == math.inf:
+    if recorder.empty():
         raise RuntimeError(f"{problem.name}: no trial reported {problem.metric!r}")
     last = recorder.row()
     last["evaluation"] = recorder.finished

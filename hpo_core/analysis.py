@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import AsktellValueError
-from .searchers.base import check_mode
+from .objectives import check_mode, check_modes, check_objectives
 from .trial import Trial
+from .trial_front import front, front_hypervolume
 
 SCOPES = ("all", "last", "avg", "last-5-avg", "last-10-avg")
 
@@ -17,14 +18,15 @@ class ExperimentAnalysis:
     """Best trial/config/result, per-trial results and data frames.
 
     Built from trial records (what `run()` and `Experiment.analysis()` return) or, with a path, from an experiment
-    folder written by `run(storage_path=...)`.
+    folder written by `run(storage_path=...)`. With several objectives (`default_metric=[...]`), `best_trials` /
+    `pareto_front()` give the non-dominated trials and the single-metric questions need a metric named.
     """
 
     def __init__(
         self,
         trials: list[Trial] | str | os.PathLike,
-        default_metric: str | None = None,
-        default_mode: str | None = None,
+        default_metric: str | list[str] | None = None,
+        default_mode: str | list[str] | None = None,
     ):
         if isinstance(trials, (str, os.PathLike)):
             from .storage.loader import load_experiment  # the persistence layer (experiment folders)
@@ -32,14 +34,15 @@ class ExperimentAnalysis:
             self.path = os.fspath(trials)
             loaded = load_experiment(self.path)
             trials = loaded.trials
-            default_metric = default_metric or loaded.metric
-            default_mode = default_mode or loaded.mode
+            default_metric = default_metric or loaded.header.get("metrics") or loaded.metric
+            default_mode = default_mode or loaded.header.get("modes") or loaded.mode
         else:
             self.path = None
-        check_mode(default_mode, "default_mode")
+        check_modes(default_mode, "default_mode")
+        self.metrics, self.modes = check_objectives(default_metric, default_mode) if default_metric else ([], [])
         self.trials: list[Trial] = list(trials)
-        self.default_metric = default_metric
-        self.default_mode = default_mode
+        self.default_metric = self.metrics[0] if len(self.metrics) == 1 else default_metric
+        self.default_mode = self.modes[0] if len(self.modes) == 1 else default_mode
 
     # --- best ------------------------------------------------------------------------------------------------
     def get_best_trial(self, metric: str | None = None, mode: str | None = None, scope: str = "last", *,
@@ -84,11 +87,53 @@ class ExperimentAnalysis:
         """trial_id -> last result (which holds `config`)."""
         return {t.trial_id: t.last_result for t in self.trials}
 
+    # --- several objectives ----------------------------------------------------------------------------------
+    def pareto_front(self, metrics: list[str] | None = None, modes: list[str] | None = None,
+                     scope: str = "last") -> list[Trial]:
+        """The trials no other trial beats in every objective (NaN/inf values and missing metrics leave a trial out).
+
+        Args:
+            metrics, modes: lists; default to the experiment's objectives.
+            scope: which value of each metric stands for the trial, as in `get_best_trial`.
+
+        `analysis.pareto_front(["loss", "latency"], ["min", "min"])`
+        """
+        metrics, modes = self._objectives(metrics, modes, scope)
+        return front(self.trials, metrics, modes, self._scoped(scope))
+
+    @property
+    def best_trials(self) -> list[Trial]:
+        """The Pareto front under the experiment's objectives (optuna's name); one objective: the best trial(s)."""
+        return self.pareto_front()
+
+    def hypervolume(self, metrics: list[str] | None = None, modes: list[str] | None = None, *,
+                    reference: list[float] | None = None, scope: str = "last") -> float:
+        """The volume the trials dominate up to `reference` (in the metrics' units; default: the worst values seen
+        plus a tenth of their range, which compares runs of the same experiment only)."""
+        metrics, modes = self._objectives(metrics, modes, scope)
+        return front_hypervolume(self.trials, metrics, modes, self._scoped(scope), reference)
+
+    def _objectives(self, metrics: Any, modes: Any, scope: str) -> tuple[list[str], list[str]]:
+        if scope not in SCOPES:
+            raise AsktellValueError(f"`scope` must be one of {SCOPES}, but got {scope!r}")
+        metrics, modes = check_objectives(metrics or self.metrics, modes or self.modes)
+        if not metrics or len(modes) != len(metrics):
+            raise AsktellValueError(
+                f"no objectives to rank trials by (metrics={metrics!r}, modes={modes!r}): pass them here or to run()"
+            )
+        return metrics, modes
+
+    @staticmethod
+    def _scoped(scope: str):
+        return lambda trial, metric, mode: _scoped_value(trial, metric, mode, scope, finite_only=True)
+
     # --- tables -----------------------------------------------------------------------------------------------
     def dataframe(self, metric: str | None = None, mode: str | None = None):
-        """One row per trial: its last result (or, with metric and mode, its best result), config flattened."""
+        """One row per trial: its last result (or, with metric and mode, its best result), config flattened. With
+        several objectives, a column `pareto_front` says whether the trial is on the front of the last results."""
         import pandas as pd
 
+        on_front = {t.trial_id for t in self.pareto_front()} if len(self.metrics) > 1 else None
         rows = []
         for trial in self.trials:
             result = trial.last_result
@@ -100,6 +145,8 @@ class ExperimentAnalysis:
             row.update({f"config/{k}": v for k, v in _flat(trial.config).items()})
             row["trial_id"] = trial.trial_id
             row["status"] = trial.status.name
+            if on_front is not None:
+                row["pareto_front"] = trial.trial_id in on_front
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -114,6 +161,13 @@ class ExperimentAnalysis:
         }
 
     def _metric_mode(self, metric: str | None, mode: str | None) -> tuple[str, str]:
+        if metric is None and len(self.metrics) > 1:
+            raise AsktellValueError(
+                f"this experiment has several objectives {self.metrics}: name one (get_best_trial(metric, mode)) "
+                "or ask for best_trials / pareto_front()"
+            )
+        if mode is None and metric in self.metrics:
+            mode = self.modes[self.metrics.index(metric)]
         metric = metric or self.default_metric
         mode = mode or self.default_mode
         check_mode(mode)

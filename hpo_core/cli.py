@@ -76,7 +76,7 @@ def _ls(root: str) -> int:
     if not os.path.isdir(root):
         print(f"asktell: {root} is not a folder", file=sys.stderr)
         return 2
-    rows = [("EXPERIMENT", "STATE", "TRIALS", "FINISHED", "ERRORS", "BEST", "LAST UPDATE")]
+    rows = [("EXPERIMENT", "STATE", "TRIALS", "FINISHED", "ERRORS", "BEST", "FRONT", "HYPERVOLUME", "LAST UPDATE")]
     notes = []
     for name in sorted(os.listdir(root)):
         folder = os.path.join(root, name)
@@ -85,7 +85,7 @@ def _ls(root: str) -> int:
         try:
             loaded = load_experiment(folder, warn=False)
         except (OSError, ValueError) as error:
-            rows.append((name, "UNREADABLE", "", "", "", str(error)[:40], ""))
+            rows.append((name, "UNREADABLE", "", "", "", str(error)[:40], "", "", ""))
             notes.append(f"{name}: {error}")
             continue
         if loaded.problems:
@@ -94,7 +94,7 @@ def _ls(root: str) -> int:
         finished = sum(t.status.is_finished for t in loaded.trials)
         errors = sum(t.status.name == "ERROR" for t in loaded.trials)
         rows.append((name, loaded.state.name, str(len(loaded.trials)), str(finished), str(errors),
-                     _best(loaded), _when(loaded.last_update)))
+                     _best(loaded), *_front(loaded), _when(loaded.last_update)))
     if len(rows) == 1:
         print(f"no experiments in {root}")
         return 0
@@ -106,8 +106,22 @@ def _ls(root: str) -> int:
     return 0
 
 
+def _front(loaded) -> tuple[str, str]:
+    """Several objectives: the Pareto front's size and its hypervolume (reference: the worst values seen plus a
+    tenth of their range); one objective: dashes."""
+    from .analysis import ExperimentAnalysis
+
+    metrics, modes = loaded.header.get("metrics") or [], loaded.header.get("modes") or []
+    if len(metrics) < 2 or len(modes) != len(metrics):
+        return "-", "-"
+    analysis = ExperimentAnalysis(loaded.trials, default_metric=metrics, default_mode=modes)
+    return str(len(analysis.best_trials)), f"{analysis.hypervolume():.6g}"
+
+
 def _best(loaded) -> str:
     metric, mode = loaded.metric, loaded.mode
+    if len(loaded.header.get("metrics") or []) > 1:
+        return "-"  # several objectives: see FRONT and HYPERVOLUME
     if not metric or not mode:
         return "-"
     values = [t.results[-1][metric] for t in loaded.trials if t.results and isinstance(t.results[-1].get(metric),

@@ -36,8 +36,8 @@ def run(
     config: dict[str, Any] | None = None,
     *,
     num_samples: int = 1,
-    metric: str | None = None,
-    mode: str | None = None,
+    metric: str | list[str] | None = None,
+    mode: str | list[str] | None = None,
     search_alg: Searcher | None = None,
     scheduler: TrialScheduler | None = None,
     stop: Any = None,
@@ -62,7 +62,8 @@ def run(
     The trainable takes the config dict and returns a dict of metrics, or calls `hpo_core.report(...)` any number of
     times. The default executor is a process pool (`ProcessExecutor`); pass `executor=SerialExecutor()` to stay in
     this process, or use `hpo_ray.run` for Ray. `dashboard=True` serves a live web dashboard of the run's folder
-    from a child process and prints its URL (see docs/dashboard.md).
+    from a child process and prints its URL (see docs/dashboard.md). Several objectives: `metric` and `mode` as lists
+    (docs/multiobjective.md); the analysis then gives the Pareto front as `best_trials`.
 
     Durability: every result is written to the experiment's journal (`write()`, in the OS) before its decision is
     applied, so a killed driver (SIGKILL, out of memory) loses no acknowledged result and `resume=True` goes on
@@ -192,7 +193,8 @@ class Driver:
         try:
             while not exp.is_finished():
                 started = self._fill_slots()
-                if not self.executor.running() and not started:
+                # (no free slot and nothing running: workers are still ending their stopped runs; wait for them)
+                if not self.executor.running() and not started and self.executor.free_slots() > 0:
                     if exp.is_finished():
                         break
                     logger.warning("nothing is running and the searcher suggests nothing: ending the experiment")

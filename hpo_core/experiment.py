@@ -43,6 +43,7 @@ class Experiment:
         ...and when the run ends: exp.complete(s.trial_id)   (or error="traceback")
     exp.analysis().best_config
     ```
+    Several objectives: `metric=["loss", "size"], mode=["min", "min"]` (every result must hold each metric).
     `num_samples=-1` runs until the searcher is exhausted, a stopper ends the experiment or `time_budget_s` passes.
     """
 
@@ -103,7 +104,8 @@ class Experiment:
                 f"searcher {type(self.searcher).__name__}; use the default BasicVariantGenerator"
             )
         grid_size = max(1, len(self.space.grid_points())) if self.space.grid else 1
-        self.max_trials = math.inf if num_samples == -1 else num_samples * grid_size
+        planned = None if num_samples == -1 else self.searcher.planned_trials(num_samples)
+        self.max_trials = math.inf if num_samples == -1 else planned if planned is not None else num_samples * grid_size
 
         self.trials: dict[str, Trial] = {}
         self._live: dict[str, Trial] = {}  # PENDING / RUNNING / PAUSED, for O(live) scans
@@ -342,7 +344,8 @@ class Experiment:
     def analysis(self):
         from .analysis import ExperimentAnalysis
 
-        return ExperimentAnalysis(list(self.trials.values()), default_metric=self.metric, default_mode=self.mode)
+        return ExperimentAnalysis(list(self.trials.values()), default_metric=single_or_list(self.metrics),
+                                  default_mode=single_or_list(self.modes))
 
     def _get(self, trial_id: str) -> Trial:
         trial = self.trials.get(trial_id)

@@ -31,9 +31,13 @@ def write_report(path: str | os.PathLike, output: str | os.PathLike, *, metric: 
                  mode: str | None = None) -> str:
     """Write the HTML report of the experiment folder `path` to `output`; returns `output`."""
     loaded = load_experiment(path)
-    analysis = ExperimentAnalysis(loaded.trials, default_metric=metric or loaded.metric,
-                                  default_mode=mode or loaded.mode)
-    metric, mode = analysis.default_metric, analysis.default_mode
+    objectives = (loaded.header.get("metrics"), loaded.header.get("modes")) if metric is None else (None, None)
+    analysis = ExperimentAnalysis(loaded.trials, default_metric=objectives[0] or metric or loaded.metric,
+                                  default_mode=objectives[1] or mode or loaded.mode)
+    if len(analysis.metrics) > 1:  # several objectives: the one-metric parts of the page show the first
+        metric, mode = analysis.metrics[0], analysis.modes[0]
+    else:
+        metric, mode = analysis.default_metric, analysis.default_mode
     page = render(loaded, analysis, metric, mode)
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(page)
@@ -41,13 +45,15 @@ def write_report(path: str | os.PathLike, output: str | os.PathLike, *, metric: 
 
 
 def render(loaded, analysis: ExperimentAnalysis, metric: str | None, mode: str | None) -> str:
-    best = analysis.get_best_trial() if metric and mode else None
+    best = analysis.get_best_trial(metric, mode) if metric and mode else None
     labels = status_labels(analysis.trials, loaded)
     name = _e(os.path.basename(loaded.path))
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>asktell report: {name}</title>",
              "".join(f"<style>{_static(style)}</style>" for style in STYLES), "</head><body>",
              f"<h1>Experiment {name}</h1>",
              _summary(loaded, analysis, metric, mode, best, labels)]
+    if len(analysis.metrics) > 1:
+        parts.append(_front_section(analysis))
     parts.append("<h2>Best config</h2>")
     if best is not None:
         parts.append(f"<p>{_e(str(best))}: {_e(metric)} = {_e(_fmt(best.last_result.get(metric)))}</p>"
@@ -123,13 +129,31 @@ def _plots(analysis: ExperimentAnalysis, metric, mode, labels: dict[str, str], l
         except ImportError:
             return "<p>matplotlib is not installed (pip install 'asktell[plot]'): no plots.</p>"
         images = []
-        for kind in ("history", "curves", "parallel", "slices"):
-            for path in made[kind]:
+        for kind in ("front", "history", "curves", "parallel", "slices"):
+            for path in made.get(kind, []):
                 with open(path, "rb") as handle:
                     data = base64.b64encode(handle.read()).decode("ascii")
                 images.append(f"<div><img alt='{_e(kind)}: {_e(os.path.basename(path))}' "
                               f"src='data:image/png;base64,{data}'></div>")
     return f"<div class='plots grid'>{''.join(images)}</div>"
+
+
+def _front_section(analysis: ExperimentAnalysis) -> str:
+    """Several objectives: the Pareto front's size, its hypervolume and its trials with their values and configs."""
+    front = sorted(analysis.best_trials, key=lambda t: t.trial_id)
+    head = ["trial", *(f"{m} ({d})" for m, d in zip(analysis.metrics, analysis.modes)), "config"]
+    rows = []
+    for trial in front:
+        values = [trial.last_result.get(m) for m in analysis.metrics]
+        config = json.dumps(to_jsonable(trial.config), ensure_ascii=False)
+        cells = [(str(trial), "s"), *((v, "") for v in values), (config, "s")]
+        rows.append("<tr>" + "".join(f"<td class='{cls}' data-v='{_e(_sortkey(v))}'>{_e(_fmt(v))}</td>"
+                                     for v, cls in cells) + "</tr>")
+    return (f"<h2>Pareto front</h2><p>{len(front)} of {len(analysis.trials)} trials are on the front of "
+            f"{_e(', '.join(analysis.metrics))}; hypervolume {_fmt(analysis.hypervolume())} (reference: the worst "
+            "values seen plus a tenth of their range).</p><table class='trials'><thead><tr>"
+            + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>")
 
 
 def _table(analysis: ExperimentAnalysis, metric: str | None, best, labels: dict[str, str]) -> str:

@@ -12,7 +12,7 @@ from .errors import AsktellTypeError, AsktellValueError
 
 VALID_MODES = ("min", "max")
 
-MULTI_OBJECTIVE_SCHEDULERS = "MOASHAScheduler or MOSuccessiveHalving (hpo_core.schedulers)"
+MULTI_OBJECTIVE_SCHEDULERS = "MOASHAScheduler or MOHyperBandScheduler (hpo_core.schedulers)"
 MULTI_OBJECTIVE_SEARCHERS = (
     "OptunaSearch (hpo_adapters.optuna, e.g. sampler='nsga2') or ScalarizedSearch(<searcher>) "
     "(hpo_core.searchers)"

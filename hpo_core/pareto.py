@@ -9,7 +9,7 @@ Example:
     >>> non_dominated_ranks(points).tolist()
     [0, 0, 1, 0]
     >>> hypervolume(points, reference=[5.0, 5.0])
-    10.0
+    11.0
 """
 from __future__ import annotations
 
@@ -129,12 +129,13 @@ def _as_points(points: Any) -> np.ndarray:
 def _ranks_2d(points: np.ndarray) -> np.ndarray:
     """Ranks in O(n log n): sweep by the first objective; each front keeps the smallest second objective it holds,
     and a point joins the first front whose smallest one does not dominate it (fronts' minima rise with rank)."""
-    order = np.lexsort((points[:, 1], points[:, 0]))
-    ranks = np.empty(len(points), dtype=int)
+    order = np.lexsort((points[:, 1], points[:, 0])).tolist()
+    xs, ys = points[:, 0].tolist(), points[:, 1].tolist()  # Python floats: numpy scalars are slow in a loop
+    ranks = [0] * len(order)
     minima: list[float] = []  # per front, its smallest second objective so far (ascending with the front index)
     firsts: list[float] = []  # per front, the first objective of the point that holds that minimum
     for index in order:
-        x, y = points[index]
+        x, y = xs[index], ys[index]
         rank = bisect.bisect_right(minima, y)  # fronts whose minimum <= y may dominate the point
         # the front just before holds a point with second objective == y: it dominates only if x is larger
         while rank > 0 and minima[rank - 1] == y and firsts[rank - 1] == x:
@@ -145,7 +146,7 @@ def _ranks_2d(points: np.ndarray) -> np.ndarray:
         elif y < minima[rank]:  # (the sweep meets x in ascending order: a tie in y keeps the earlier holder)
             minima[rank], firsts[rank] = y, x
         ranks[index] = rank
-    return ranks
+    return np.array(ranks, dtype=int)
 
 
 def _ranks_nd(points: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Plots of an experiment, each written as a PNG: optimization history, learning curves, parallel coordinates and
-one slice plot per parameter. matplotlib is imported inside the functions (no pyplot: no global backend change).
+one slice plot per parameter (and, with several objectives, the Pareto front: `hpo_core.plot_front`). matplotlib is imported inside the functions (no pyplot: no global backend change).
 
 Every function takes an `ExperimentAnalysis` or an experiment folder, and `metric`/`mode` (defaults: the
 experiment's). A trial's value is its last reported `metric`.
@@ -14,11 +14,19 @@ from .analysis import ExperimentAnalysis
 from .dashboard.view import is_early, is_number, log_params, spans_decades, status_labels
 from .errors import AsktellValueError
 from .loggers.files import flatten
+from .plot_front import pareto_front_plot
 from .storage.layout import safe_name
 from .storage.loader import LoadedExperiment, is_experiment, load_experiment
 from .trial import Trial
 
-__all__ = ["learning_curves", "optimization_history", "parallel_coordinates", "plot_all", "slice_plots"]
+__all__ = [
+    "learning_curves",
+    "optimization_history",
+    "parallel_coordinates",
+    "pareto_front_plot",
+    "plot_all",
+    "slice_plots",
+]
 
 
 def optimization_history(analysis: Any, path: str, *, metric: str | None = None, mode: str | None = None) -> str:
@@ -149,14 +157,22 @@ def slice_plots(analysis: Any, folder: str, *, metric: str | None = None, mode: 
 def plot_all(analysis: Any, folder: str, *, metric: str | None = None, mode: str | None = None,
              labels: dict[str, str] | None = None, log_params: list[str] | None = None) -> dict[str, list[str]]:
     """Every plot into `folder`; returns {kind: [png paths]}. `labels` and `log_params` as in `learning_curves`
-    and `parallel_coordinates` (read once here when not given)."""
+    and `parallel_coordinates` (read once here when not given). With several objectives: the Pareto front
+    ("front"), and the one-metric plots for `metric` (default: the first objective)."""
+    if isinstance(analysis, (str, os.PathLike)):
+        analysis = ExperimentAnalysis(analysis)
+    several = len(getattr(analysis, "metrics", [])) > 1
+    if several and metric is None:
+        metric, mode = analysis.metrics[0], analysis.modes[0]
     analysis, metric, mode = _prepare(analysis, metric, mode)
     os.makedirs(folder, exist_ok=True)
+    front = [pareto_front_plot(analysis, os.path.join(folder, "front.png"))] if several else []
     if labels is None or log_params is None:
         facts = _folder_facts(analysis)
         labels, log_params = labels if labels is not None else facts[0], log_params if log_params is not None else facts[1]
     logs = log_params
     return {
+        "front": front,
         "history": [optimization_history(analysis, os.path.join(folder, "history.png"), metric=metric, mode=mode)],
         "curves": [learning_curves(analysis, os.path.join(folder, "curves.png"), metric=metric, mode=mode,
                                    labels=labels)],

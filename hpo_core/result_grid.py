@@ -1,13 +1,12 @@
 """`ResultGrid` and `Result`: what `Tuner.fit()` returns (Ray Tune's names), read from an `ExperimentAnalysis`."""
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .analysis import SCOPES, ExperimentAnalysis
+from .analysis import ExperimentAnalysis
 from .enums import TrialStatus
 from .errors import AsktellError, AsktellValueError
 from .trial import Trial
@@ -23,7 +22,12 @@ class TrialError(AsktellError):
 
 
 def checkpoint_value(stored: Any) -> Any:
-    """The checkpoint the trainable reported, out of an executor's wrapper (such as `hpo_ray.RayCheckpoint`)."""
+    """The checkpoint the trainable reported, out of the experiment folder's record (`DiskCheckpoint`) and an
+    executor's wrapper (such as `hpo_ray.RayCheckpoint`)."""
+    from .storage.checkpoints import DiskCheckpoint
+
+    if isinstance(stored, DiskCheckpoint):
+        stored = stored.load()
     unwrap = getattr(type(stored), "__checkpoint_value__", None)
     return stored if unwrap is None else unwrap(stored)
 
@@ -137,15 +141,9 @@ class ResultGrid:
         "last-10-avg" or "all"); trials whose value is NaN or infinite are skipped unless `filter_nan_and_inf`
         is False. Raises when no trial reported the metric."""
         analysis = self._analysis
-        metric, mode = analysis._metric_mode(metric, mode)
-        if scope not in SCOPES:
-            raise AsktellValueError(f"`scope` must be one of {SCOPES}, but got {scope!r}")
-        trials = analysis.trials
-        if filter_nan_and_inf:
-            trials = [t for t in trials if _finite_in_scope(t, metric, scope)]
-        best = ExperimentAnalysis(trials, metric, mode).get_best_trial(metric, mode, scope,
-                                                                       filter_nan_and_inf=filter_nan_and_inf)
+        best = analysis.get_best_trial(metric, mode, scope, filter_nan_and_inf=filter_nan_and_inf)
         if best is None:
+            metric = metric or analysis.default_metric
             raise AsktellValueError(
                 f"no trial has a {'finite ' if filter_nan_and_inf else ''}value of metric={metric!r} to rank by"
             )
@@ -158,12 +156,3 @@ class ResultGrid:
     def __repr__(self) -> str:
         return f"ResultGrid({len(self)} results, {self.num_errors} errors, path={self.experiment_path!r})"
 
-
-def _finite_in_scope(trial: Trial, metric: str, scope: str) -> bool:
-    values = [r[metric] for r in trial.results if isinstance(r.get(metric), (int, float))]
-    if scope == "last":
-        values = values[-1:]
-    elif scope != "all":
-        values = values[-{"avg": len(values), "last-5-avg": 5, "last-10-avg": 10}[scope]:]
-    finite = [math.isfinite(v) for v in values]
-    return any(finite) if scope == "all" else bool(finite) and all(finite)

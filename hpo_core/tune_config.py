@@ -12,6 +12,7 @@ from typing import Any
 
 from .callbacks import Callback
 from .errors import AsktellTypeError, AsktellValueError
+from .stoppers import CombinedStopper, Stopper, as_stopper
 
 
 def check_int(name: str, value: Any, *, minimum: int) -> None:
@@ -183,12 +184,32 @@ class RunConfig:
 
     def run_arguments(self, *, metric: Any = None, mode: Any = None) -> dict[str, Any]:
         verbose = 1 if self.verbose is None else int(self.verbose)
-        return {
-            "name": self.name, "storage_path": self.storage_path, "stop": self.stop,
-            "callbacks": list(self.callbacks or []) + progress_callbacks(self.progress_reporter, verbose=verbose,
-                                                                         metric=metric, mode=mode),
-            "verbose": verbose, "max_failures": self.failure_config.max_failures, "dashboard": self.dashboard,
-        }
+        callbacks = list(self.callbacks or []) + progress_callbacks(self.progress_reporter, verbose=verbose,
+                                                                    metric=metric, mode=mode)
+        stop = self.stop
+        if self.failure_config.fail_fast:
+            fail_fast = FailFast()
+            stop = fail_fast if stop is None else CombinedStopper(as_stopper(stop), fail_fast)
+            callbacks.append(fail_fast)
+        return {"name": self.name, "storage_path": self.storage_path, "stop": stop, "callbacks": callbacks,
+                "verbose": verbose, "max_failures": self.failure_config.max_failures, "dashboard": self.dashboard}
+
+
+class FailFast(Stopper, Callback):
+    """`FailureConfig(fail_fast=True)`: after the first trial failure every trial stops at its next result and the
+    experiment ends (no new trial starts once a result has been told)."""
+
+    def __init__(self) -> None:
+        self.failed = False
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self.failed = True
+
+    def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        return self.failed
+
+    def stop_all(self) -> bool:
+        return self.failed
 
 
 def progress_callbacks(reporter: Any, *, verbose: int, metric: Any, mode: Any) -> list[Callback]:

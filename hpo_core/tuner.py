@@ -14,6 +14,7 @@ from typing import Any
 
 import cloudpickle
 
+from .checkpoint_keeper import CheckpointKeeper
 from .errors import AsktellTypeError, AsktellValueError
 from .result_grid import ResultGrid
 from .storage.layout import JOURNAL, experiment_dir
@@ -33,21 +34,21 @@ class Tuner:
         param_space: the search space (nested dicts of domains and constants).
         tune_config: metric, mode, searcher, scheduler, number of trials (`TuneConfig`).
         run_config: name, storage, stop, callbacks, failures, checkpoints (`RunConfig`).
+        executor: where trials run (asktell's addition; default: the driver's, a process pool for
+            `hpo_core.tuner.Tuner` and Ray for `hpo_ray.tune.Tuner`).
 
     Example:
         >>> from hpo_core import uniform, SerialExecutor
         >>> tuner = Tuner(lambda config: {"loss": (config["x"] - 1) ** 2}, param_space={"x": uniform(0, 2)},
         ...               tune_config=TuneConfig(metric="loss", mode="min", num_samples=4, seed=0),
-        ...               run_config=RunConfig(storage_path=__import__("tempfile").mkdtemp(), verbose=0))
-        >>> tuner.executor = SerialExecutor()
+        ...               run_config=RunConfig(storage_path=__import__("tempfile").mkdtemp(), verbose=0),
+        ...               executor=SerialExecutor())
         >>> len(tuner.fit())
         4
     """
 
-    executor: Any = None  # None: the default executor of `run_function`
-
     def __init__(self, trainable: Any = None, *, param_space: dict[str, Any] | None = None,
-                 tune_config: TuneConfig | None = None, run_config: RunConfig | None = None):
+                 tune_config: TuneConfig | None = None, run_config: RunConfig | None = None, executor: Any = None):
         if trainable is None:
             raise AsktellValueError("`trainable` must be given: a function, a Trainable class or a name")
         if param_space is not None and not isinstance(param_space, dict):
@@ -56,6 +57,7 @@ class Tuner:
         self.param_space = param_space
         self.tune_config = _checked(tune_config, TuneConfig, "tune_config")
         self.run_config = _checked(run_config, RunConfig, "run_config")
+        self.executor = executor
         self._resume: bool | str = False
         self._path: str | None = None
         self._results: ResultGrid | None = None
@@ -81,11 +83,16 @@ class Tuner:
         run_args.update(name=path, storage_path=None, resume=self._resume)
         if self.executor is not None:
             run_args["executor"] = self.executor
+        keeper = None
+        if CheckpointKeeper.wanted(self.run_config.checkpoint_config):
+            keeper = CheckpointKeeper(self.run_config.checkpoint_config)
+            run_args["callbacks"].append(keeper)
         fail_fast = self.run_config.failure_config.fail_fast
         analysis = self.run_function(trainable, config=self.param_space, resources_per_trial=resources,
                                      raise_on_failed_trial=fail_fast == "raise", **run_args)
         self._resume = "AUTO"  # fit() again continues this experiment
-        self._results = ResultGrid(analysis)
+        kept = None if keeper is None else {t.trial_id: keeper.best(t.trial_id) for t in analysis.trials}
+        self._results = ResultGrid(analysis, kept)
         return self._results
 
     def get_results(self) -> ResultGrid:
@@ -108,7 +115,7 @@ class Tuner:
     @classmethod
     def restore(cls, path: str | os.PathLike, trainable: Any, *, resume_unfinished: bool = True,
                 resume_errored: bool = False, restart_errored: bool = False,
-                param_space: dict[str, Any] | None = None) -> Tuner:
+                param_space: dict[str, Any] | None = None, executor: Any = None) -> Tuner:
         """The tuner of the experiment at `path`; its `fit()` finishes the unfinished trials (from their last
         checkpoint) and, with `resume_errored` or `restart_errored`, runs the failed ones again (asktell restarts
         both from their last checkpoint). `param_space` must be the original one when given."""
@@ -122,7 +129,7 @@ class Tuner:
         with open(os.path.join(folder, SETTINGS), "rb") as handle:
             settings = cloudpickle.load(handle)
         tuner = cls(trainable, param_space=settings["param_space"] if param_space is None else param_space,
-                    tune_config=settings["tune_config"], run_config=settings["run_config"])
+                    tune_config=settings["tune_config"], run_config=settings["run_config"], executor=executor)
         tuner._path = folder
         tuner._resume = "ERRORED" if resume_errored or restart_errored else True
         return tuner

@@ -41,6 +41,8 @@ class RayCheckpoint:
         """The checkpoint object the trainable reported."""
         return decode(self.payload())
 
+    __checkpoint_value__ = get  # what results (`hpo_core.result_grid.Result.checkpoint`) show users
+
     def __reduce__(self):
         return (cloudpickle.loads, (self.payload(),))
 

@@ -37,6 +37,7 @@ class _Call(enum.Enum):
 @dataclass(eq=False)
 class _Actor:
     handle: Any
+    group: Any = None  # its own Ray placement group, when trials ask for placement-group bundles
     where: str = "not started yet"
     used: bool = False  # it ran a trial before (a dead reused actor is replaced without failing the trial)
 
@@ -117,6 +118,7 @@ class RayExecutor(Executor):
 
     def _reset(self) -> None:
         self._actor_class: Any = None
+        self._actor_options: dict[str, Any] = {}
         self._task: Any = None  # the remote one-shot function, while trials run as tasks
         self._box: list = []  # [ObjectRef of the pickled trainable]
         self._limit = math.inf
@@ -159,10 +161,9 @@ class RayExecutor(Executor):
             raise AsktellTypeError(f"the trainable {trainable!r} cannot be pickled for Ray workers: {exc}") from exc
         self._box = [ray.put(payload)]
         options = self.resources.actor_options()
-        self._actor_class = ray.remote(TrialRunner).options(
-            **options, max_concurrency=2, max_restarts=0, max_task_retries=0
-        )
-        if self.one_shot_tasks and looks_one_shot(trainable):
+        self._actor_options = {**options, "max_concurrency": 2, "max_restarts": 0, "max_task_retries": 0}
+        self._actor_class = ray.remote(TrialRunner)
+        if self.one_shot_tasks and looks_one_shot(trainable) and not self.resources.bundles:
             self._task = ray.remote(run_one_shot).options(**options, max_retries=0)
 
     def _refresh_capacity(self, nodes: list[dict[str, float]]) -> None:
@@ -271,7 +272,10 @@ class RayExecutor(Executor):
             if self._idle:
                 actor = self._idle.pop()
             else:
-                actor = _Actor(self._actor_class.remote(self._box[0], self.max_report_lag, self.batch_wait_s))
+                group, placement = self.resources.placement_group()  # (None, {}) without bundles
+                handle = self._actor_class.options(**self._actor_options, **placement).remote(
+                    self._box[0], self.max_report_lag, self.batch_wait_s)
+                actor = _Actor(handle, group)
                 self._actors.add(actor)
             run.actor = actor
             self._calls[actor.handle.start.remote(*run.args)] = (run, _Call.START)
@@ -294,6 +298,9 @@ class RayExecutor(Executor):
         self._actors.discard(actor)
         with contextlib.suppress(Exception):  # an actor that is already dead
             ray.kill(actor.handle, no_restart=True)
+        if actor.group is not None:
+            with contextlib.suppress(Exception):  # a group whose node went
+                ray.util.remove_placement_group(actor.group)
 
     def _halt(self, run: _Run, decision: Decision) -> None:
         ref = run.actor.handle.halt.remote(run.args[0], decision, self.stop_grace_s)

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 from adapters_helpers import FastUCB, configs, run
+
 from hpo_adapters.bayesopt import BayesOptSearch
 from hpo_adapters.hyperopt import HyperOptSearch
 from hpo_adapters.optuna import OptunaSearch
-
 from hpo_core import (
     AsktellTypeError,
     AsktellValueError,
@@ -146,7 +146,7 @@ def test_constructor_metric_conflicting_with_the_experiment_is_refused():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: OptunaSearch(sampler="tpe"), "optuna sampler"),
+    (lambda: OptunaSearch(sampler="tpee"), "optuna sampler"),  # (a known name, such as "tpe", is accepted)
     (lambda: OptunaSearch(seed=-1), "`seed`"),
     (lambda: HyperOptSearch(n_initial_points=-2), "n_initial_points"),
     (lambda: HyperOptSearch(random_state_seed="1"), "random_state_seed"),

@@ -184,7 +184,8 @@ def test_class_trainable_checkpoints_and_resumes_under_hyperband():
     for trial in analysis.trials:  # the total continues across pauses: step * iteration, never restarted
         last = trial.last_result
         assert last["total"] == pytest.approx(trial.config["step"] * last["training_iteration"])
-        assert isinstance(trial.checkpoint, ClassCheckpoint) and "total.txt" in trial.checkpoint.files
+        saved = trial.checkpoint.load()  # a finished trial's checkpoint lives on disk, loaded on demand
+        assert isinstance(saved, ClassCheckpoint) and "total.txt" in saved.files
 
 
 def test_core_run_takes_a_trainable_class_and_a_registered_name():

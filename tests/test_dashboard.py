@@ -15,6 +15,7 @@ import pytest
 
 import hpo_core
 from hpo_core import SerialExecutor, choice, loguniform, report
+from hpo_core.cli import main
 from hpo_core.dashboard import DashboardServer, ExperimentFeed
 from hpo_core.errors import AsktellTypeError, AsktellValueError
 from hpo_core.schedulers import ASHAScheduler
@@ -138,6 +139,7 @@ def test_bad_arguments_are_refused_where_they_enter(tmp_path):
         DashboardServer(str(tmp_path), port=-1)
     with pytest.raises(AsktellValueError, match="not a folder"):
         DashboardServer(str(tmp_path / "missing"))
+    assert main(["dashboard", str(tmp_path / "missing"), "--port", "0"]) == 2
     with pytest.raises(AsktellTypeError, match="dashboard"):
         hpo_core.run(_curve, {"lr": 0.1, "opt": "sgd"}, metric="loss", mode="min", dashboard="yes", verbose=0,
                      executor=SerialExecutor())

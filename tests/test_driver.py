@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -234,3 +236,29 @@ def test_a_script_without_main_guard_runs_once(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("SCRIPT STARTED") == 1
     assert "TRIALS 4" in out.stdout
+
+
+LINGER = r"""
+import sys, time
+import hpo_core
+from hpo_core import ProcessExecutor, report, uniform
+
+def report_then_linger(config):
+    report({"loss": config["a"]})
+    time.sleep(0.5)  # its end message arrives well after the STOP: the worker is still ending
+
+if __name__ == "__main__":
+    analysis = hpo_core.run(report_then_linger, {"a": uniform(0, 1)}, num_samples=10, metric="loss", mode="min",
+                            stop={"training_iteration": 1}, executor=ProcessExecutor(2), storage_path=sys.argv[1],
+                            verbose=0, seed=0)
+    print(sorted(t.status.name for t in analysis.trials))
+"""
+
+
+def test_workers_still_ending_their_stopped_runs_do_not_end_the_experiment(tmp_path):
+    """Both pool workers told STOP at once and busy ending: no free slot and nothing running is no reason to stop."""
+    script = tmp_path / "linger.py"
+    script.write_text(LINGER)
+    out = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120,
+                         check=False, env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))})
+    assert out.stdout.strip() == str(["TERMINATED"] * 10), out.stderr

@@ -126,3 +126,24 @@ def test_trainable_training_iteration_and_trial_has_checkpoint_method():
 def test_pbt_accepts_log_config():
     scheduler = PopulationBasedTraining(perturbation_interval=1, hyperparam_mutations={"x": [1, 2]}, log_config=False)
     assert scheduler.log_config is False
+
+
+def test_points_to_evaluate_with_grid_search_count_trials_as_ray_does():
+    """Ray Tune's own case: each point is one sample, grid-searched over the grid variables it leaves open."""
+    from hpo_core import BasicVariantGenerator, grid_search
+
+    space = {"grid_1": grid_search(["a", "b", "c", "d"]), "grid_2": grid_search(["x", "y", "z"]),
+             "nested": {"random": uniform(2.0, 10.0),
+                        "dependent": sample_from(lambda spec: -1.0 * spec.config.nested.random)}}
+    points = [{"grid_1": "b"}, {"grid_2": "z"}, {"grid_1": "a", "grid_2": "y"}, {"nested": {"random": 8.0}}]
+    exp = Experiment(space, num_samples=6, search_alg=BasicVariantGenerator(points_to_evaluate=points), seed=0)
+    configs = []
+    while (suggestion := exp.ask()) is not None:
+        configs.append(suggestion.config)
+        exp.tell(suggestion.trial_id, {"m": 1.0})
+        exp.complete(suggestion.trial_id)
+    assert len(configs) == 1 * 3 + 1 * 4 + 1 + 3 * 12  # 44, not 6 * 12
+    assert all(c["grid_1"] == "b" for c in configs[0:3])
+    assert all(c["grid_2"] == "z" for c in configs[3:7])
+    assert (configs[7]["grid_1"], configs[7]["grid_2"]) == ("a", "y")
+    assert configs[8]["nested"] == {"random": 8.0, "dependent": -8.0}

@@ -342,10 +342,11 @@ def test_pbt_synch_waits_for_the_population_then_perturbs_all():
                                              hyperparam_mutations={"x": uniform(0, 1)}), num_samples=4)
     trials = new(exp, 4)
     decisions = [tell(exp, t, 10, 10 * (i + 1), checkpoint=i) for i, t in enumerate(trials)]
-    assert decisions == [P, P, P, C]  # the last to arrive perturbs everyone and goes on
+    assert decisions == [P, P, P, P]  # the last to arrive perturbs everyone and waits too (Ray Tune; issue 13)
     first = exp.ask()
     assert first.trial_id == trials[0] and first.checkpoint == 3  # the bottom trial exploits the top one
-    assert {exp.ask().trial_id, exp.ask().trial_id} == {trials[1], trials[2]}  # the others resume as they were
+    others = {exp.ask().trial_id for _ in range(3)}
+    assert others == {trials[1], trials[2], trials[3]}  # the others resume as they were
     assert exp.ask() is None
     assert [tell(exp, t, 15, 1, checkpoint=0) for t in trials] == [C] * 4  # before the next sync point
 

@@ -14,16 +14,21 @@ from hpo_core.schedulers import (
     AsyncHyperBandScheduler,
     HyperBandScheduler,
     MedianStoppingRule,
+    MOASHAScheduler,
+    MOHyperBandScheduler,
     PopulationBasedTraining,
 )
 
 KW = {"time_attr": "t", "metric": "r", "mode": "max"}
+MO = {"time_attr": "t", "metric": ["r", "cost"], "mode": ["max", "min"]}  # cost: see `simulate`
 FACTORIES = {
     "asha": lambda: AsyncHyperBandScheduler(**KW, max_t=12, grace_period=1, reduction_factor=2, brackets=2),
     "hyperband": lambda: HyperBandScheduler(**KW, max_t=12, reduction_factor=2),
     "median": lambda: MedianStoppingRule(**KW, grace_period=2, min_samples_required=2, hard_stop=False),
     "pbt": lambda: PopulationBasedTraining(**KW, perturbation_interval=3, hyperparam_mutations={"x": uniform(0, 1)}),
     "pb2": lambda: PB2(**KW, perturbation_interval=3, hyperparam_bounds={"x": [0.0, 1.0]}),
+    "mo-asha": lambda: MOASHAScheduler(**MO, max_t=12, grace_period=1, reduction_factor=2, brackets=2),
+    "mo-hyperband": lambda: MOHyperBandScheduler(**MO, max_t=12, reduction_factor=2),
 }
 
 
@@ -45,7 +50,8 @@ def simulate(make, *, seed=3, swap_at=None, workers=3, num_samples=12, max_t=12)
             break
         for trial_id in list(running):
             t = running[trial_id] + 1
-            decision = exp.tell(trial_id, {"t": t, "r": curve(exp.trials[trial_id].config, t)}, checkpoint=t)
+            config = exp.trials[trial_id].config
+            decision = exp.tell(trial_id, {"t": t, "r": curve(config, t), "cost": config["x"] * t}, checkpoint=t)
             log.append((trial_id, t, decision))
             tells += 1
             if tells == swap_at:
@@ -71,7 +77,7 @@ def test_restore_gives_the_same_decisions(name):
         assert simulate(FACTORIES[name], swap_at=swap_at, **size) == plain
 
 
-@pytest.mark.parametrize("name", ["pbt", "asha"])
+@pytest.mark.parametrize("name", ["pbt", "asha", "mo-asha"])
 def test_seed_decides_the_run(name):
     assert simulate(FACTORIES[name], seed=5) == simulate(FACTORIES[name], seed=5)
     assert simulate(FACTORIES[name], seed=5) != simulate(FACTORIES[name], seed=6)

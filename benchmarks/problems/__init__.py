@@ -9,6 +9,7 @@ from hpo_core.errors import AsktellValueError
 from ..functions import FUNCTIONS
 from .base import Problem, SingleFidelityProblem, stable_unit
 from .curves import LearningCurveProblem
+from .multiobjective import PROBLEMS as MULTI_OBJECTIVE
 from .sklearn_tasks import MixedProblem, SklearnProblem
 from .synthetic import SyntheticProblem
 from .synthetic_curves import SyntheticCurvesProblem
@@ -31,6 +32,7 @@ _FACTORIES.update({
     "curves-hard": SyntheticCurvesProblem,
 })
 _FACTORIES.update({name: (lambda n=name: TabularProblem(n)) for name in TABLES})
+_FACTORIES.update(MULTI_OBJECTIVE)
 
 
 def problem_names(*, installed_only: bool = True) -> list[str]:

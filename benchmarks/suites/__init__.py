@@ -7,7 +7,7 @@ from typing import Any
 
 from .common import Options
 
-SUITES = ("searchers", "schedulers", "parallel", "overhead")
+SUITES = ("searchers", "schedulers", "parallel", "overhead", "multiobjective")
 
 
 def get_suite(name: str) -> Callable[[Options], dict[str, Any]]:

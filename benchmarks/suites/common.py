@@ -108,8 +108,11 @@ class _Silent:
 
 def collect(suite: str, options: Options, problems: Sequence[str], methods: Sequence[str],
             kind: dict[str, registry.Factory], workers: Sequence[int], budget: int,
-            time_budget: Callable[[Problem], float | None] | None = None) -> Collected:
-    """Run every (problem, method, workers, seed); a method that is missing or does not fit is skipped."""
+            time_budget: Callable[[Problem], float | None] | None = None,
+            recorder: type | None = None) -> Collected:
+    """Run every (problem, method, workers, seed); a method that is missing or does not fit is skipped.
+    `recorder`: the callback class that traces each run (default: the best value so far, see `run_once`)."""
+    traced = {} if recorder is None else {"recorder": recorder}
     collected = Collected()
     jobs = [(p, m, w) for p in problems for m in methods for w in workers]
     with progress_bar(options.progress) as bar:
@@ -128,7 +131,7 @@ def collect(suite: str, options: Options, problems: Sequence[str], methods: Sequ
                         collected.skipped[key] = "does not fit this problem"
                         break
                     results.append(run_once(problem, setup, seed=seed, workers=count, num_samples=budget,
-                                            time_budget_s=limit))
+                                            time_budget_s=limit, **traced))
                 except ImportError as exc:
                     collected.skipped[key] = f"not installed: {exc}"
                     break

@@ -1,8 +1,9 @@
 """JSON and CSV loggers: each trial's results as `result.json` (JSON lines) and `progress.csv` in its folder.
 
 The driver thread only formats a result; a background `Appender` writes it (see appender.py). The journal stays
-the source of truth: at `setup` of a resumed run every trial's file is rewritten from the journaled results when it
-disagrees with them (a killed run may have lost lines, or written one the journal never got).
+the source of truth: a trial's file is rewritten from its journaled results at its first result in a process, and
+at `setup` of a resumed run every finished trial's file that disagrees with the journal (a killed run may have
+lost lines, or written one the journal never got).
 """
 from __future__ import annotations
 
@@ -12,15 +13,21 @@ import os
 from typing import Any
 
 from ..callbacks import Callback
-from ..storage.appender import Appender
+from ..storage.appender import shared_appender
 from ..storage.layout import PROGRESS, RESULT, dumps
 
 
 class PerTrialWriters(Callback):
-    """Base: appends to one file per trial through a background `Appender`; closes it when the trial ends."""
+    """Base: appends to one file per trial through the background `Appender`; closes it when the trial ends.
+
+    `min_results`: a trial gets its file once it has that many results (2 for the learning-curve files, CSV and
+    TensorBoard: a one-shot trial's result is in `result.json` and the journal, without two more files).
+    """
+
+    min_results = 1
 
     def __init__(self) -> None:
-        self.appender = Appender()
+        self.appender = shared_appender()
         self._paths: dict[str, str] = {}  # trial_id -> the file this logger writes
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
@@ -43,7 +50,7 @@ class TrialFileLogger(PerTrialWriters):
     def setup(self, **info: Any) -> None:
         """On resume, make every trial's file agree with the journal."""
         for trial in info.get("trials") or ():
-            if trial.path is None or not trial.results:
+            if trial.path is None or len(trial.results) < max(self.min_results, 1):
                 continue
             expected = self.format_all(trial)
             path = os.path.join(trial.path, self.filename)
@@ -56,12 +63,15 @@ class TrialFileLogger(PerTrialWriters):
             self.appender.write(path, expected.encode("utf-8"), truncate=True)
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict[str, Any], **info: Any) -> None:
-        if trial.path is None:
+        if trial.path is None or len(trial.results) < self.min_results:
             return
         path = self._paths.get(trial.trial_id)
-        if path is None:
+        if path is None:  # the trial's first result in this process: its file is rebuilt from the journaled
+            # results (a resumed trial's file may hold rows its journal lost), then appended to
             path = self._paths[trial.trial_id] = os.path.join(trial.path, self.filename)
-        self.appender.write(path, self.format_result(trial, result).encode("utf-8"))
+            self.appender.write(path, self.format_all(trial).encode("utf-8"), truncate=True)
+        else:
+            self.appender.write(path, self.format_result(trial, result).encode("utf-8"))
 
     # --- formats (subclasses) ----------------------------------------------------------------------------------
     def format_result(self, trial, result: dict[str, Any]) -> str:
@@ -88,6 +98,7 @@ class CsvLoggerCallback(TrialFileLogger):
     """`progress.csv`: one row per result; the columns are fixed by the trial's first result (nested keys as a/b)."""
 
     filename = PROGRESS
+    min_results = 2
 
     def __init__(self) -> None:
         super().__init__()

@@ -2,15 +2,21 @@
 under one parent run for the experiment. Needs `pip install "asktell[mlflow]"`; mlflow is imported when the
 callback is made (not when hpo_core is).
 
-Metrics go through MLflow's asynchronous logging (its own background thread), so a report costs the driver a queue
-put, not a database write; a trial's run is flushed before it is marked finished.
+The driver thread only queues work: one background thread talks to MLflow, in order, sending each trial's metrics
+in one batch per second (a database write per report costs ~100 ms with SQLite on a busy disk); the end of the
+experiment waits until MLflow has everything.
 """
 from __future__ import annotations
 
 import json
+import logging
 import numbers
 import os
+import queue
 import re
+import threading
+import time
+import traceback
 from typing import Any
 
 from ..callbacks import Callback
@@ -18,7 +24,10 @@ from ..errors import AsktellTypeError, AsktellValueError
 from ..storage.layout import dumps
 from .files import flatten
 
+logger = logging.getLogger("asktell")
+
 MAX_PARAM_CHARS = 6000  # MLflow's limit on a param value
+FLUSH_INTERVAL_S = 1.0  # metrics are sent to MLflow in one batch per trial at most this often (and at the end)
 _BAD_KEY = re.compile(r"[^A-Za-z0-9_\-. /]")
 _SKIPPED = ("training_iteration", "done", "trial_id")
 
@@ -58,38 +67,35 @@ class MLflowLoggerCallback(Callback):
         self.client = _client(self.tracking_uri)
         self.experiment_id: str | None = None
         self.parent_run_id: str | None = None
-        self.run_ids: dict[str, str] = {}  # trial_id -> MLflow run id
-        self._pending: dict[str, list[Any]] = {}  # trial_id -> async logging operations not yet waited for
+        self.run_ids: dict[str, str] = {}  # trial_id -> MLflow run id (set by the worker thread)
+        self._open: set[str] = set()  # trials whose run was asked for and not ended yet
+        self._buffer: dict[str, list[Any]] = {}  # trial_id -> metrics not sent yet
+        self._last_flush = time.monotonic()
+        self._worker = _Worker()
 
-    # --- hooks -------------------------------------------------------------------------------------------------
+    # --- hooks (driver thread: they only queue work) -----------------------------------------------------------
     def on_trial_start(self, iteration: int, trials: list, trial, **info: Any) -> None:
-        if trial.trial_id in self.run_ids:  # a paused trial resumes: same run
+        if trial.trial_id in self._open:  # a paused trial resumes: same run
             return
-        if self.parent_run_id is None:
-            self._start_parent(trial)
-        run = self.client.create_run(self.experiment_id, run_name=str(trial), tags={
-            **self.tags, "mlflow.parentRunId": self.parent_run_id, "trial_id": trial.trial_id})
-        self.run_ids[trial.trial_id] = run.info.run_id
-        from mlflow.entities import Param
-
-        params = [Param(_key(k), _param_value(v)) for k, v in flatten(trial.config).items()]
-        for start in range(0, len(params), 100):  # MLflow takes at most 100 params per batch
-            self.client.log_batch(run.info.run_id, params=params[start:start + 100])
+        self._open.add(trial.trial_id)
+        folder = os.path.dirname(trial.path) if trial.path else None
+        self._worker.put(self._start_run, trial.trial_id, str(trial), flatten(trial.config), folder)
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict[str, Any], **info: Any) -> None:
-        run_id = self.run_ids.get(trial.trial_id)
-        if run_id is None:
+        if trial.trial_id not in self._open:
             return
         from mlflow.entities import Metric
 
         step = int(result.get("training_iteration", 0))
         stamp = int(float(result.get("timestamp", 0)) * 1000)
-        metrics = [Metric(_key(k), float(v), stamp, step) for k, v in flatten(result).items()
-                   if k != "config" and not k.startswith("config/") and k not in _SKIPPED
-                   and isinstance(v, numbers.Real) and not isinstance(v, bool)]
-        if metrics:
-            operation = self.client.log_batch(run_id, metrics=metrics, synchronous=False)
-            self._pending.setdefault(trial.trial_id, []).append(operation)
+        self._buffer.setdefault(trial.trial_id, []).extend(
+            Metric(_key(k), float(v), stamp, step) for k, v in flatten(result).items()
+            if k != "config" and not k.startswith("config/") and k not in _SKIPPED
+            and isinstance(v, numbers.Real) and not isinstance(v, bool))
+        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S:
+            self._last_flush = time.monotonic()
+            for trial_id in list(self._buffer):
+                self._worker.put(self._send, trial_id, self._buffer.pop(trial_id), [])
 
     def on_trial_complete(self, iteration: int, trials: list, trial, **info: Any) -> None:
         self._end_trial(trial, "FINISHED")
@@ -98,39 +104,99 @@ class MLflowLoggerCallback(Callback):
         self._end_trial(trial, "FAILED")
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
-        for trial in trials:  # trials left running or paused (a stopped experiment)
-            if trial.trial_id in self.run_ids:
+        """End the runs of trials left running or paused (KILLED) and the parent run; wait until MLflow has all."""
+        for trial in trials:
+            if trial.trial_id in self._open:
                 self._end_trial(trial, "KILLED")
+        self._worker.put(self._end_parent)
+        self._worker.drain()
+
+    # --- work (the worker thread, in queue order) --------------------------------------------------------------
+    def _start_run(self, trial_id: str, name: str, config: dict[str, Any], folder: str | None) -> None:
+        from mlflow.entities import Param
+
+        if self.parent_run_id is None:
+            experiment = self.experiment_name or (os.path.basename(folder) if folder else "asktell")
+            existing = self.client.get_experiment_by_name(experiment)
+            self.experiment_id = existing.experiment_id if existing is not None else \
+                self.client.create_experiment(experiment)
+            self.parent_run_id = self.client.create_run(self.experiment_id, run_name=experiment, tags={
+                **self.tags, "asktell.experiment_folder": folder or ""}).info.run_id
+        run_id = self.client.create_run(self.experiment_id, run_name=name, tags={
+            **self.tags, "mlflow.parentRunId": self.parent_run_id, "trial_id": trial_id}).info.run_id
+        self.run_ids[trial_id] = run_id
+        params = [Param(_key(k), _param_value(v)) for k, v in config.items()]
+        for start in range(0, len(params), 100):  # MLflow takes at most 100 params per batch
+            self.client.log_batch(run_id, params=params[start:start + 100])
+
+    def _send(self, trial_id: str, metrics: list[Any], tags: list[Any]) -> None:
+        run_id = self.run_ids.get(trial_id)
+        if run_id is None or not (metrics or tags):
+            return
+        for start in range(0, max(len(metrics), 1), 1000):  # at most 1,000 metrics per batch
+            self.client.log_batch(run_id, metrics=metrics[start:start + 1000], tags=tags if start == 0 else [])
+
+    def _finish(self, trial_id: str, status: str, files: dict[str, str], folder: str | None) -> None:
+        run_id = self.run_ids.pop(trial_id, None)
+        if run_id is None:
+            return
+        if folder and os.path.isdir(folder):
+            self.client.log_artifacts(run_id, folder)
+        for name, text in files.items():
+            self.client.log_text(run_id, text, name)
+        self.client.set_terminated(run_id, status)
+
+    def _end_parent(self) -> None:
         if self.parent_run_id is not None:
             self.client.set_terminated(self.parent_run_id, "FINISHED")
             self.parent_run_id = None
 
-    # --- helpers -----------------------------------------------------------------------------------------------
-    def _start_parent(self, trial) -> None:
-        folder = os.path.dirname(trial.path) if trial.path else None
-        name = self.experiment_name or (os.path.basename(folder) if folder else "asktell")
-        existing = self.client.get_experiment_by_name(name)
-        self.experiment_id = existing.experiment_id if existing is not None else self.client.create_experiment(name)
-        tags = {**self.tags, "asktell.experiment_folder": folder or ""}
-        self.parent_run_id = self.client.create_run(self.experiment_id, run_name=name, tags=tags).info.run_id
-
     def _end_trial(self, trial, status: str) -> None:
-        run_id = self.run_ids.pop(trial.trial_id, None)
-        if run_id is None:
+        if trial.trial_id not in self._open:
             return
-        for operation in self._pending.pop(trial.trial_id, []):
-            operation.wait()
-        self.client.set_tag(run_id, "asktell.status", trial.status.name)
+        self._open.discard(trial.trial_id)
+        from mlflow.entities import RunTag
+
+        tags = [RunTag("asktell.status", trial.status.name)]
         if trial.error:
-            self.client.set_tag(run_id, "error", trial.error.strip().splitlines()[-1][:MAX_PARAM_CHARS])
-        if self.save_artifact:
-            if trial.path and os.path.isdir(trial.path):
-                self.client.log_artifacts(run_id, trial.path)
-            # the complete results from memory (the folder's result.json may still be in the loggers' queue)
-            lines = "".join(dumps({k: v for k, v in r.items() if k != "config"}) + "\n" for r in trial.results)
-            self.client.log_text(run_id, lines, "result.json")
-            self.client.log_text(run_id, json.dumps(trial.config, default=repr, indent=2), "params.json")
-        self.client.set_terminated(run_id, status)
+            tags.append(RunTag("error", trial.error.strip().splitlines()[-1][:MAX_PARAM_CHARS]))
+        self._worker.put(self._send, trial.trial_id, self._buffer.pop(trial.trial_id, []), tags)
+        files: dict[str, str] = {}
+        if self.save_artifact:  # complete from memory (the folder's result.json may still be in the loggers' queue)
+            files["result.json"] = "".join(dumps({k: v for k, v in r.items() if k != "config"}) + "\n"
+                                           for r in trial.results)
+            files["params.json"] = json.dumps(trial.config, default=repr, indent=2)
+        self._worker.put(self._finish, trial.trial_id, status, files, trial.path if self.save_artifact else None)
+
+
+class _Worker:
+    """One daemon thread that runs queued calls in order; a call that raises is logged and skipped (MLflow being
+    down never stops the experiment)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def put(self, function: Any, *args: Any) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="asktell-mlflow", daemon=True)
+            self._thread.start()
+        self._queue.put((function, args))
+
+    def drain(self, timeout: float = 600.0) -> None:
+        done = threading.Event()
+        self.put(done.set)
+        if not done.wait(timeout):
+            logger.warning("MLflow logging did not finish within %.0f s; some results may be missing", timeout)
+
+    def _loop(self) -> None:
+        while True:
+            function, args = self._queue.get()
+            try:
+                function(*args)
+            except Exception:  # noqa: BLE001 - a tracking server's failure must not end the run
+                logger.error("MLflowLoggerCallback: %s failed:\n%s", getattr(function, "__name__", function),
+                             traceback.format_exc())
 
 
 def _client(tracking_uri: str | None) -> Any:

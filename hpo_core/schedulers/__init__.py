@@ -3,6 +3,8 @@ from .async_hyperband import ASHAScheduler, AsyncHyperBandScheduler
 from .base import FIFOScheduler, TrialScheduler
 from .hyperband import HyperBandScheduler
 from .median_stopping import MedianStoppingRule
+from .mo_asha import MOASHAScheduler
+from .mo_hyperband import MOHyperBandScheduler
 from .pb2 import PB2
 from .pbt import PopulationBasedTraining
 
@@ -12,6 +14,8 @@ __all__ = [
     "AsyncHyperBandScheduler",
     "FIFOScheduler",
     "HyperBandScheduler",
+    "MOASHAScheduler",
+    "MOHyperBandScheduler",
     "MedianStoppingRule",
     "PopulationBasedTraining",
     "TrialScheduler",

@@ -86,24 +86,34 @@ class AsyncHyperBandScheduler(TrialScheduler):
         bracket = self.trial_bracket.get(trial_id)
         if bracket is None:
             return Decision.CONTINUE
-        now, score = self._time(result), self._score(result)
+        index = self._rung_reached(bracket, trial_id, self._time(result))
+        if index is None:
+            return Decision.CONTINUE
+        return self._judge(bracket, index, trial_id, result)
+
+    def _rung_reached(self, bracket: int, trial_id: str, now: float) -> int | None:
+        """The highest rung of `bracket` that time `now` reached and that has not judged the trial yet, or None."""
         milestones, recorded = self.brackets[bracket], self.recorded[bracket]
-        for index in reversed(range(len(milestones))):  # the highest rung reached decides
+        for index in reversed(range(len(milestones))):
             if now < milestones[index]:
                 continue
-            rung = recorded[index]
-            if trial_id in rung:
+            if trial_id in recorded[index]:
                 if not self.stop_last_trials:
-                    break  # promoted here before; a trial that runs on past max_t is not judged again
+                    return None  # promoted here before; a trial that runs on past max_t is not judged again
                 continue
-            ordered = self.sorted_scores[bracket][index]
-            cutoff = self._cutoff(ordered)
-            rung[trial_id] = score
-            if score == WORST:
-                return Decision.STOP
-            bisect.insort(ordered, score)
-            return Decision.STOP if cutoff is not None and score < cutoff else Decision.CONTINUE
-        return Decision.CONTINUE
+            return index
+        return None
+
+    def _judge(self, bracket: int, index: int, trial_id: str, result: dict[str, Any]) -> Decision:
+        """Record the trial's score at the rung; STOP when it is below the cutoff of the scores recorded before."""
+        score = self._score(result)
+        ordered = self.sorted_scores[bracket][index]
+        cutoff = self._cutoff(ordered)
+        self.recorded[bracket][index][trial_id] = score
+        if score == WORST:
+            return Decision.STOP
+        bisect.insort(ordered, score)
+        return Decision.STOP if cutoff is not None and score < cutoff else Decision.CONTINUE
 
     def _cutoff(self, ordered: list[float]) -> float | None:
         """The (1 - 1/rf) quantile of the sorted scores, linearly interpolated (numpy's default percentile)."""

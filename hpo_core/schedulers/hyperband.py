@@ -156,7 +156,7 @@ class HyperBandScheduler(TrialScheduler):
             bracket.n = math.ceil(bracket.n / self.eta)
             # the last stage runs to max_t (Li et al.); Ray's int(max_t·η^−s)·η^k stops short when max_t is no power
             bracket.r = self.max_t if bracket.halves == 0 else min(bracket.r * self.eta, self.max_t)
-            ranked = sorted(bracket.live, key=lambda t: _sort_key(bracket.live[t]), reverse=True)
+            ranked = self._rank(bracket.live)
             # a survivor that already reached max_t before it was paused has nothing left to run: it stops too
             done = [t for t in ranked[: bracket.n] if t != current and bracket.halves == 0
                     and self.stop_last_trials and bracket.at_milestone(t)]
@@ -179,6 +179,10 @@ class HyperBandScheduler(TrialScheduler):
                 and self.stop_last_trials and bracket.at_milestone(current)):
             decision = Decision.STOP
         return decision
+
+    def _rank(self, live: dict[str, tuple[float, Any] | None]) -> list[str]:
+        """The bracket's live trials, best first (by their latest score)."""
+        return sorted(live, key=lambda t: _sort_key(live[t]), reverse=True)
 
 
 def _sort_key(seen: tuple[float, float] | None) -> float:

@@ -111,7 +111,8 @@ class PopulationBasedTraining(TrialScheduler):
     `next_resume` as an exploit: the config of a random top-quantile trial, explored (see `explore`, then
     `custom_explore_fn`), restored from that trial's latest checkpoint; it also inherits the donor's last
     perturbation time. Otherwise it continues, or yields (PAUSE) to trials waiting to start or resume.
-    With `synch=True` every trial waits at each perturbation point until the whole population got there.
+    With `synch=True` every trial pauses at each perturbation point until the whole population got there (the last
+    one to arrive too, as in Ray Tune); then the population is perturbed and every trial resumes.
     The trainable must report checkpoints; a needed donor without one raises an error saying so.
     Every exploit (donor, old and new config) is journaled and listed in `trial.exploits`; `log_config` (Ray Tune's
     switch for its policy log files) is accepted and changes nothing.
@@ -289,12 +290,12 @@ class PopulationBasedTraining(TrialScheduler):
             self._exploit(trial_id, upper)
         self.next_sync = max(self.next_sync + self.perturbation_interval,
                              max(self.members[t].last_train_time for t in live))
-        waiting = [t for t in self.paused if t not in self.exploits and t != current]
+        # every trial waits at the sync point, the last to arrive too (as Ray Tune does): the exploited ones come
+        # back from their donors, the others resume as they were
+        waiting = [t for t in self.paused if t not in self.exploits]
         self.resume_now.extend(t for t in waiting if t not in self.resume_now)
         self.paused = []
-        if current is None:
-            return None
-        return Decision.PAUSE if current in self.exploits else Decision.CONTINUE
+        return None if current is None else Decision.PAUSE
 
     def _unqueue(self, trial_id: str) -> None:
         for queue in (self.paused, self.resume_now):

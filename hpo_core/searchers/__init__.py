@@ -3,8 +3,9 @@ from .base import FINISHED, Searcher
 from .basic_variant import BasicVariantGenerator
 from .concurrency_limiter import ConcurrencyLimiter
 from .repeater import TRIAL_INDEX, Repeater
+from .scalarized import ScalarizedSearch
 from .wrapper import WrappingSearcher
 
 __all__ = [
-    "FINISHED", "TRIAL_INDEX", "BasicVariantGenerator", "ConcurrencyLimiter", "Repeater", "Searcher", "WrappingSearcher",
+    "FINISHED", "TRIAL_INDEX", "BasicVariantGenerator", "ConcurrencyLimiter", "Repeater", "ScalarizedSearch", "Searcher", "WrappingSearcher",
 ]

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import copy
+import functools
+import os
 from typing import TYPE_CHECKING, Any
 
+import cloudpickle
 import numpy as np
 
 from ..errors import AsktellValueError
@@ -74,6 +77,11 @@ class Searcher:
         self.rng: np.random.Generator = np.random.default_rng()
 
     # --- set up by the experiment -------------------------------------------------------------------------
+    def planned_trials(self, num_samples: int) -> int | None:
+        """How many trials `num_samples` samples make with this searcher, when it decides that itself (None: the
+        experiment's count, `num_samples` times the grid's size)."""
+        return None
+
     def set_search_properties(self, metric: str | list[str] | None, mode: str | list[str] | None,
                               space: Space) -> None:
         """Fill metric/mode when the constructor left them out; refuse a conflict; take the search space."""
@@ -104,8 +112,42 @@ class Searcher:
 
     # --- state ----------------------------------------------------------------------------------------------
     def save(self) -> dict[str, Any]:
-        """A picklable snapshot of the searcher's state (a deep copy: it does not change as the search goes on)."""
+        """A picklable snapshot of the searcher's state (a deep copy: it does not change as the search goes on).
+        `save(path)` (Ray Tune's form) also writes it to the file `path`."""
         return copy.deepcopy(self.__dict__)
 
     def restore(self, state: dict[str, Any]) -> None:
+        """Take a state from `save()`; `restore(path)` (Ray Tune's form) reads it from the file `save(path)` wrote."""
         self.__dict__.update(copy.deepcopy(state))
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every subclass's own `save`/`restore` also takes Ray Tune's file path (see `_with_file`)."""
+        super().__init_subclass__(**kwargs)
+        for name in ("save", "restore"):
+            if name in cls.__dict__ and not getattr(cls.__dict__[name], "takes_path", False):
+                setattr(cls, name, _with_file(cls.__dict__[name], saving=name == "save"))
+
+
+def _with_file(method: Any, *, saving: bool) -> Any:
+    """`save(path=None)` that also pickles the state to `path`; `restore(state_or_path)` that loads a path first."""
+
+    @functools.wraps(method)
+    def wrapper(self: Searcher, *args: Any) -> Any:
+        if saving:
+            state = method(self)
+            if args and args[0] is not None:
+                with open(os.fspath(args[0]), "wb") as handle:
+                    cloudpickle.dump(state, handle)
+            return state
+        state = args[0]
+        if isinstance(state, (str, os.PathLike)):
+            with open(os.fspath(state), "rb") as handle:
+                state = cloudpickle.load(handle)
+        return method(self, state)
+
+    wrapper.takes_path = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+Searcher.save = _with_file(Searcher.save, saving=True)  # the base class's own methods too
+Searcher.restore = _with_file(Searcher.restore, saving=False)

@@ -12,8 +12,9 @@ from .base import FINISHED, Searcher, _Finished
 
 
 class BasicVariantGenerator(Searcher):
-    """Yields `points_to_evaluate` first (each consumes a sample), then the grid's cartesian product with random
-    domains sampled anew, repeated for `num_samples`.
+    """Yields `points_to_evaluate` first, then the grid's cartesian product with random domains sampled anew,
+    repeated for `num_samples`. Each point is one sample, grid-searched over the grid variables it does not set (as
+    Ray Tune does: a point setting one of two grid variables of sizes 4 and 3 makes 3 trials).
 
     `constant_grid_search=True` samples the random domains once per repetition and reuses them across its grid
     points. `max_concurrent` > 0 suggests nothing while that many of its trials are running.
@@ -49,6 +50,21 @@ class BasicVariantGenerator(Searcher):
 
     def _setup(self, space: Space) -> None:
         self._grid = space.grid_points() or [{}]
+        self._expanded = [self._expand(_flatten_point(point)) for point in self._points]
+        self._points = [fixed for expansion in self._expanded for fixed in expansion]
+
+    def _expand(self, point: dict[str, Any]) -> list[dict[str, Any]]:
+        """The point over the grid variables it leaves open, in grid order."""
+        open_parts: list[dict[str, Any]] = []
+        for grid_point in self._grid:
+            part = {path: value for path, value in grid_point.items() if path not in point}
+            if part not in open_parts:
+                open_parts.append(part)
+        return [{**part, **point} for part in open_parts]
+
+    def planned_trials(self, num_samples: int) -> int:
+        points = getattr(self, "_expanded", [])[:num_samples]
+        return sum(len(e) for e in points) + max(0, num_samples - len(points)) * len(self._grid)
 
     def suggest(self, trial_id: str) -> dict[str, Any] | None | _Finished:
         if self.space is None:
@@ -56,7 +72,7 @@ class BasicVariantGenerator(Searcher):
         if self.max_concurrent and len(self._live) >= self.max_concurrent:
             return None
         if self._points:
-            config = self.space.sample(self.rng, fixed=_flatten_point(self._points.pop(0)))
+            config = self.space.sample(self.rng, fixed=self._points.pop(0))
         else:
             config = self.space.sample(self.rng, fixed=self._next_fixed())
         self._live.add(trial_id)

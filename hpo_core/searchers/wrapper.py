@@ -30,6 +30,9 @@ class WrappingSearcher(Searcher):
     def set_rng(self, rng: np.random.Generator) -> None:
         self.searcher.set_rng(rng)
 
+    def planned_trials(self, num_samples: int) -> int | None:
+        return self.searcher.planned_trials(num_samples)
+
     def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
         self.searcher.on_trial_result(trial_id, result)
 

@@ -19,7 +19,7 @@ from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from ..suggestion import Suggestion
 from ..trial import Trial
-from .appender import Appender
+from .appender import shared_appender
 from .checkpoints import CheckpointWriter, DiskCheckpoint, newest_on_disk
 from .journal import Journal
 from .layout import ERROR, PARAMS, dumps, safe_name, to_jsonable, trial_dirname
@@ -54,7 +54,7 @@ class RecordingExperiment:
         self._writer: CheckpointWriter | None = None
         self._exploits: dict[str, int] = {}  # exploits journaled per trial (PBT), for readers of the folder
         self._none_asks = 0
-        self.files = Appender()  # params.json and error.txt: derived data, written off the driver thread
+        self.files = shared_appender()  # params.json, error.txt: derived data, written off the driver thread
         self.last_changes: dict[str, str] = {}
 
     def __getattr__(self, name: str) -> Any:

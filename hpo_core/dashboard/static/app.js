@@ -3,8 +3,9 @@
  * value such as "<script>" is text, never markup. */
 "use strict";
 (function () {
-  var POLL_MS = 1000, MAX_ROWS = 2000;
+  var POLL_MS = 1000, MAX_ROWS = 500;
   var state = null, generation = 0;
+  var drawCost = 0, lastDraw = 0, drawTimer = null;  /* a redraw of many trials waits 5x its own cost */
 
   function $(id) { return document.getElementById(id); }
   function setText(id, value) { $(id).textContent = value === null || value === undefined ? "" : String(value); }
@@ -65,8 +66,20 @@
     if (d.log_params) state.logParams = d.log_params;
     state.version = d.version;
     state.summary = d;
-    if (changed) draw();
+    if (changed) scheduleDraw();
     if (state.selected && d.trials.some(function (t) { return t.id === state.selected; })) showDetail(state.selected);
+  }
+
+  function scheduleDraw() {
+    if (drawTimer !== null) return;
+    var wait = Math.max(0, lastDraw + Math.max(POLL_MS, 5 * drawCost) - Date.now());
+    drawTimer = setTimeout(function () {
+      drawTimer = null;
+      var began = performance.now();
+      draw();
+      drawCost = performance.now() - began;
+      lastDraw = Date.now();
+    }, wait);
   }
 
   function trialList() {
@@ -99,7 +112,8 @@
     list.forEach(function (t) { counts[t.label] = (counts[t.label] || 0) + 1; });
     setText("counts", Object.keys(counts).sort().map(function (k) { return counts[k] + " " + k; }).join(", "));
     var opts = {metric: s.metric, mode: s.mode, logParams: state.logParams, selected: state.selected,
-                onTitle: function (title) { setText("curves-title", title); }};
+                onTitle: function (title) { setText("curves-title", title); },
+                onParallelTitle: function (title) { setText("parallel-title", title); }};
     AsktellCharts.curves($("curves"), list, opts);
     AsktellCharts.history($("history"), list, opts);
     AsktellCharts.parallel($("parallel"), list, opts);

@@ -14,12 +14,21 @@ var AsktellCharts = (function () {
     return node;
   }
 
+  /* Each chart's size is measured once (and again after a resize): measuring after another chart was drawn
+   * would force the browser to lay out the whole page, which costs more than drawing. */
+  var sizes = new Map();
+  window.addEventListener("resize", function () { sizes.clear(); });
+
   function clear(svg) {
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var box = svg.getBoundingClientRect();
-    var w = Math.max(box.width || 600, 300), h = Math.max(box.height || 340, 200);
-    svg.setAttribute("viewBox", "0 0 " + w + " " + h);
-    return {w: w, h: h};
+    var size = sizes.get(svg);
+    if (!size) {
+      var box = svg.getBoundingClientRect();
+      size = {w: Math.max(box.width || 600, 300), h: Math.max(box.height || 340, 200)};
+      if (box.width) sizes.set(svg, size);
+    }
+    svg.textContent = "";
+    svg.setAttribute("viewBox", "0 0 " + size.w + " " + size.h);
+    return size;
   }
 
   function empty(svg, size, text) {
@@ -96,14 +105,33 @@ var AsktellCharts = (function () {
 
   function isEarly(t) { return t.label.indexOf("stopped early") === 0; }
 
+  var MAX_LINES = 1500;  /* more SVG lines than this cost the browser seconds per redraw and show nothing more */
+
+  /* The trials worth a line when there are too many: the selected one, the running ones, then the best. */
+  function pick(trials, opts) {
+    if (trials.length <= MAX_LINES) return {shown: trials, note: ""};
+    var sign = opts.mode === "max" ? -1 : 1;
+    var rank = function (t) {
+      if (t.id === opts.selected) return -Infinity;
+      if (t.status === "RUNNING") return -1e300;
+      return finite(t.best) ? sign * t.best : Infinity;
+    };
+    var order = trials.map(function (t, i) { return [rank(t), i]; });
+    order.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]; });
+    var keep = order.slice(0, MAX_LINES).map(function (p) { return p[1]; }).sort(function (a, b) { return a - b; });
+    return {shown: keep.map(function (i) { return trials[i]; }),
+            note: " (the best " + MAX_LINES + " of " + trials.length + " trials, and any running)"};
+  }
+
   /* Learning curves: metric against training_iteration per trial; early stops as red x, failures as black x.
    * When every trial reported at most once, curves say nothing: the trials' values by trial number instead. */
   function curves(svg, trials, opts) {
     var size = clear(svg), metric = opts.metric || "metric";
-    var drawn = trials.filter(function (t) { return t.curve && t.curve.length; });
-    var single = drawn.every(function (t) { return t.curve.length <= 1; });
+    var withCurve = trials.filter(function (t) { return t.curve && t.curve.length; });
+    var single = withCurve.every(function (t) { return t.curve.length <= 1; });
+    var picked = single ? {shown: withCurve, note: ""} : pick(withCurve, opts), drawn = picked.shown;
     if (opts.onTitle) opts.onTitle(single && drawn.length ? "One report per trial: " + metric + " by trial"
-                                                          : "Learning curves");
+                                                          : "Learning curves" + picked.note);
     if (!drawn.length) { empty(svg, size, "no trial reported " + metric + " yet"); return; }
     var points = drawn.map(function (t, i) {
       return single ? [[i, t.curve[0][1]]] : t.curve;
@@ -114,11 +142,14 @@ var AsktellCharts = (function () {
     var xs = scale(xe[0], xe[1], M.left, size.w - M.right, false);
     var ys = scale(ye[0], ye[1], size.h - M.bottom, M.top, opts.logY);
     axes(svg, size, xs, ys, single ? "trial (in start order)" : "training_iteration", metric);
+    var many = drawn.length > MAX_LINES, dots = [];
     drawn.forEach(function (t, i) {
       var p = points[i].filter(function (q) { return finite(q[1]); });
       if (!p.length) return;
       var c = color(i, drawn.length);
-      if (single) {
+      if (single && many) {
+        dots.push("M" + xs(p[0][0]).toFixed(1) + "," + ys(p[0][1]).toFixed(1) + "h0");
+      } else if (single) {
         el(svg, "circle", {cx: xs(p[0][0]), cy: ys(p[0][1]), r: 4, fill: c, "class": "curve", "data-trial": t.id});
       } else {
         var d = p.map(function (q, j) { return (j ? "L" : "M") + xs(q[0]).toFixed(1) + "," + ys(q[1]).toFixed(1); });
@@ -130,6 +161,7 @@ var AsktellCharts = (function () {
       if (t.status === "ERROR") cross(svg, xs(last[0]), ys(last[1]), "fail-mark", t.name + ": failed");
       else if (isEarly(t)) cross(svg, xs(last[0]), ys(last[1]), "stop-mark", t.name + ": " + t.label);
     });
+    if (dots.length) el(svg, "path", {d: dots.join(""), "class": "dots"});
   }
 
   /* Each trial's last value in start order and the best so far as a step line. */
@@ -142,14 +174,18 @@ var AsktellCharts = (function () {
     var xs = scale(0, Math.max(trials.length - 1, 1), M.left, size.w - M.right, false);
     var ys = scale(ye[0], ye[1], size.h - M.bottom, M.top, false);
     axes(svg, size, xs, ys, "trial (in start order)", metric);
-    var best = null, steps = [];
+    var best = null, steps = [], many = pts.length > MAX_LINES, dots = [];
     pts.forEach(function (p) {
-      if (best !== null) steps.push([p[0], best]);  /* the step: along at the old best, then down/up */
-      if (best === null || (opts.mode === "max" ? p[1] > best : p[1] < best)) best = p[1];
-      steps.push([p[0], best]);
-      var dot = el(svg, "circle", {cx: xs(p[0]), cy: ys(p[1]), r: 3, "class": "dot"});
-      el(dot, "title", {}, trials[p[0]].name + ": " + fmt(p[1]));
+      if (best === null || (opts.mode === "max" ? p[1] > best : p[1] < best)) {
+        if (best !== null) steps.push([p[0], best]);  /* the step: along at the old best, then down/up */
+        best = p[1];
+        steps.push([p[0], best]);
+      }
+      if (many) dots.push("M" + xs(p[0]).toFixed(1) + "," + ys(p[1]).toFixed(1) + "h0");
+      else el(el(svg, "circle", {cx: xs(p[0]), cy: ys(p[1]), r: 3, "class": "dot"}), "title", {},
+              trials[p[0]].name + ": " + fmt(p[1]));
     });
+    if (many) el(svg, "path", {d: dots.join(""), "class": "dots"});  /* one node, not one per trial */
     steps.push([Math.max(trials.length - 1, 1), best]);
     var d = steps.map(function (q, j) { return (j ? "L" : "M") + xs(q[0]).toFixed(1) + "," + ys(q[1]).toFixed(1); });
     el(svg, "path", {d: d.join(""), "class": "best-line"});
@@ -166,7 +202,8 @@ var AsktellCharts = (function () {
    * evenly; one line per trial coloured by its value (best trials brightest). */
   function parallel(svg, trials, opts) {
     var size = clear(svg), metric = opts.metric || "metric", logs = opts.logParams || [];
-    var rows = trials.filter(function (t) { return finite(t.last); });
+    var picked = pick(trials.filter(function (t) { return finite(t.last); }), opts), rows = picked.shown;
+    if (opts.onParallelTitle) opts.onParallelTitle("Parallel coordinates" + picked.note);
     var names = [];
     rows.forEach(function (t) { Object.keys(t.config).forEach(function (k) { if (names.indexOf(k) < 0) names.push(k); }); });
     if (!rows.length || !names.length) { empty(svg, size, "no trial reported " + metric + " yet"); return; }
