@@ -9,11 +9,11 @@ import numpy as np
 import optuna
 import pytest
 from adapters_helpers import FastUCB, configs, min_pairwise_distance, run
+
+import hpo_core
 from hpo_adapters.bayesopt import BayesOptSearch
 from hpo_adapters.hyperopt import HyperOptSearch
 from hpo_adapters.optuna import OptunaSearch
-
-import hpo_core
 from hpo_core import (
     AsktellValueError,
     Decision,

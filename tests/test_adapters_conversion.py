@@ -6,10 +6,10 @@ import sys
 
 import pytest
 from adapters_helpers import FastUCB, configs, run
+
 from hpo_adapters.bayesopt import BayesOptSearch
 from hpo_adapters.hyperopt import HyperOptSearch
 from hpo_adapters.optuna import OptunaSearch
-
 from hpo_core import (
     AsktellTypeError,
     AsktellValueError,

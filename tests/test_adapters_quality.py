@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from adapters_helpers import FastUCB, best, run
+
+from benchmarks.functions import FUNCTIONS
 from hpo_adapters.bayesopt import BayesOptSearch
 from hpo_adapters.hyperopt import HyperOptSearch
 from hpo_adapters.optuna import OptunaSearch
-
-from benchmarks.functions import FUNCTIONS
 from hpo_core import BasicVariantGenerator
 
 BRANIN = FUNCTIONS["branin"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from hpo_adapters.optuna import OptunaSearch
 
+from hpo_adapters.optuna import OptunaSearch
 from hpo_core import Decision, Experiment, SerialExecutor, TrialStatus, report, run, uniform
 from hpo_core.schedulers import ASHAScheduler
 
