@@ -1,6 +1,6 @@
 """`python -m benchmarks <suite> [--seeds N --budget B --workers W --out DIR]`.
 
-Suites: searchers, schedulers, parallel, overhead, multiobjective, or `all`. Each writes `<suite>.csv` (best-so-far traces),
+Suites: searchers, schedulers, parallel, overhead, multiobjective, multifidelity, or `all`. Each writes `<suite>.csv` (best-so-far traces),
 `<suite>_summary.csv`, `<suite>.json`, `<suite>.md` (a Markdown table) and PNG plots into DIR.
 `python -m benchmarks all --out docs/benchmarks` regenerates the published results.
 """

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import tempfile
 import time
 
@@ -27,6 +26,8 @@ from hpo_core import SerialExecutor, uniform
 from hpo_core.callbacks import CallbackList
 from hpo_core.driver import Driver
 from hpo_core.experiment import Experiment
+
+from .env import environment
 
 SPACE = {"x": uniform(0, 1), "y": uniform(-1, 1)}
 
@@ -45,24 +46,14 @@ def bare(trials: int) -> float:
 
 
 def stored(trials: int, root: str, name: str, *, defaults: bool, fsync: bool) -> float:
-    env = {"ASKTELL_JOURNAL_FSYNC": "1" if fsync else "0",
-           "ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS": "0" if defaults else "1"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        sink = io.StringIO()
+    with environment(ASKTELL_JOURNAL_FSYNC="1" if fsync else "0",
+                     ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS="0" if defaults else "1"), \
+            contextlib.redirect_stdout(io.StringIO()):
         start = time.perf_counter()
-        with contextlib.redirect_stdout(sink):
-            hpo_core.run(trivial, SPACE, num_samples=trials, metric="loss", mode="min", seed=0,
-                         executor=SerialExecutor(), storage_path=root, name=name, verbose=1 if defaults else 0,
-                         sync_interval_s=0)
+        hpo_core.run(trivial, SPACE, num_samples=trials, metric="loss", mode="min", seed=0,
+                     executor=SerialExecutor(), storage_path=root, name=name, verbose=1 if defaults else 0,
+                     sync_interval_s=0)
         return time.perf_counter() - start
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def main() -> None:

@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .env import environment
+
 REPORTS = 100
 
 
@@ -66,21 +68,6 @@ def _space(uniform: Callable, reports: int | None) -> dict[str, Any]:
     return space
 
 
-@contextlib.contextmanager
-def _env(**values: str):
-    """Set environment variables for one run (the loggers' switches are read when a run starts)."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 class Asktell:
     """The scenarios through `hpo_ray.run` (every default on, or `tuned`: loggers off, quiet); returns, per trial,
     the `t` stamp of every recorded result."""
@@ -95,7 +82,7 @@ class Asktell:
         from hpo_core.schedulers import AsyncHyperBandScheduler
 
         scheduler = AsyncHyperBandScheduler(max_t=REPORTS, grace_period=1, reduction_factor=4) if asha else None
-        with _env(ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS="1" if self.tuned else "0"), \
+        with environment(ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS="1" if self.tuned else "0"), \
                 contextlib.redirect_stdout(io.StringIO()):
             analysis = hpo_ray.run(trainable, _space(hpo_core.uniform, reports), num_samples=n, metric="loss",
                                    mode="min", scheduler=scheduler, seed=0, verbose=0 if self.tuned else 1,
@@ -123,7 +110,7 @@ class RayTune:
 
         scheduler = ASHAScheduler(max_t=REPORTS, grace_period=1, reduction_factor=4) if asha else None
         options = {"reuse_actors": True, "verbose": 0} if self.tuned else {}
-        with _env(TUNE_DISABLE_AUTO_CALLBACK_LOGGERS="1" if self.tuned else "0"), \
+        with environment(TUNE_DISABLE_AUTO_CALLBACK_LOGGERS="1" if self.tuned else "0"), \
                 contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             tune.run(trainable, config=_space(tune.uniform, reports), num_samples=n, metric="loss", mode="min",
                      scheduler=scheduler, storage_path=self.folder, callbacks=[Stamps()], **options)

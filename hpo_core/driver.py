@@ -115,48 +115,58 @@ def run(
         from .dashboard.launch import dashboard_beside_driver
 
         dashboard_beside_driver(storage.path)
-    finished = interrupted = False
-    with _second_interrupt_ignored():
+    finished = False
+    interrupted: KeyboardInterrupt | None = None
+    with _second_interrupt_ignored() as ctrl_c:
         try:
             Driver(recorded, executor, CallbackList(all_callbacks)).run()
             finished = recorded.is_finished()
-        except KeyboardInterrupt:  # Ctrl-C: workers ended by Driver.run, the folder closed below, then one line
-            interrupted = True
+        except KeyboardInterrupt as error:  # workers ended by Driver.run, the folder closed below, then one line
+            interrupted = error
         finally:
             storage.close(finished=finished)
     analysis = experiment.analysis()
     analysis.path = storage.path
-    if interrupted:
+    if interrupted is not None:
         if verbose > 0:
             done = sum(1 for t in analysis.trials if t.status.is_finished)
             print(f"[asktell] Interrupted ({done} trials finished, kept in the folder). Resume with: "
                   f"run({trainable_name(trainable)}, ..., name={storage.path!r}, resume=True)", flush=True)
-        return analysis
+        if not ctrl_c.pressed:  # raised by the user's code (a callback, a trainable): theirs to catch
+            raise interrupted
+        return analysis  # Ctrl-C: the analysis of what ran, as Ray Tune returns it
     failed = [t for t in analysis.trials if t.status is TrialStatus.ERROR]
     if failed and raise_on_failed_trial:
         raise TrialsFailedError(failed, total=len(analysis.trials))
     return analysis
 
 
+class _CtrlC:
+    pressed = False  # a SIGINT reached run()'s handler (not a KeyboardInterrupt raised by the user's code)
+
+
 @contextlib.contextmanager
 def _second_interrupt_ignored():
-    """After a first Ctrl-C the clean-up (stopping workers, closing the journal) must finish: a second one is
-    ignored until `run()` returns. Only the main thread can set signal handlers; elsewhere nothing changes."""
+    """Ctrl-C ends the run; after it, the clean-up (stopping workers, closing the journal) must finish, so a second
+    one is ignored until `run()` returns. Only the main thread can set signal handlers, and a handler the user (or a
+    notebook) installed is kept: then nothing changes."""
+    state = _CtrlC()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield state
         return
     previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler:  # the user (or a notebook) handles Ctrl-C: keep theirs
-        yield
+    if previous is not signal.default_int_handler:
+        yield state
         return
 
     def interrupt(signum, frame):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        state.pressed = True
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, interrupt)
     try:
-        yield
+        yield state
     finally:
         signal.signal(signal.SIGINT, previous)
 

@@ -18,6 +18,7 @@ from .errors import (
 )
 from .objectives import check_objectives, single_or_list
 from .schedulers.base import FIFOScheduler, TrialScheduler
+from .schedulers.fidelity import fidelity_of
 from .searchers.base import FINISHED, Searcher
 from .space import Space
 from .stoppers import Stopper, as_stopper
@@ -98,6 +99,10 @@ class Experiment:
         self.mode = self.modes[0] if self.modes else None
         self.scheduler.set_search_properties(single_or_list(self.metrics), single_or_list(self.modes))
         self.scheduler.set_rng(np.random.default_rng(scheduler_seq))
+        if self.searcher.multi_fidelity:
+            fidelity = fidelity_of(self.scheduler)
+            if fidelity is not None:
+                self.searcher.set_fidelity(fidelity)
         if self.scheduler.refuses_model_based_searchers and self.searcher.model_based:
             raise AsktellValueError(
                 f"{type(self.scheduler).__name__} changes configs itself and cannot be combined with the model-based "
@@ -148,7 +153,8 @@ class Experiment:
             self._end_new_trials()
             return None
         trial_id = f"{len(self.trials):05d}"
-        config = self.searcher.suggest(trial_id)
+        level = self.scheduler.next_trial_level()
+        config = self.searcher.suggest(trial_id) if level is None else self.searcher.suggest_at(trial_id, level)
         if config is None:
             return None
         if config is FINISHED:

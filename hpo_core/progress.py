@@ -42,6 +42,8 @@ class ProgressReporter(Callback):
         self._start = time.monotonic()
         self._last_plain = 0.0
         self._seen: dict[str, Any] = {}  # every trial that started or reported: the candidates for "best"
+        self._best: tuple[float, Any] | None = None  # (oriented last value, trial), kept up to date per result
+        self._best_stale = False  # the best trial's own last value got worse: rescan `_seen` when shown
         self._live = None
 
     # --- hooks -------------------------------------------------------------------------------------------------
@@ -49,6 +51,7 @@ class ProgressReporter(Callback):
         self._total = info.get("total_num_samples", math.inf) or math.inf
         trials = info.get("trials") or ()  # not empty when the experiment was resumed
         self._seen = {t.trial_id: t for t in trials}
+        self._best, self._best_stale = None, bool(self._seen)
         self._done = sum(1 for t in trials if t.status.is_finished)
         self._start = time.monotonic()
         stream = self._out()
@@ -70,9 +73,9 @@ class ProgressReporter(Callback):
         self._plain_status()
 
     def on_trial_result(self, iteration: int, trials: list, trial, result: dict[str, Any], **info: Any) -> None:
-        if trial.trial_id not in self._seen:
-            with self._lock:
-                self._seen[trial.trial_id] = trial
+        with self._lock:
+            self._seen[trial.trial_id] = trial
+            self._consider(trial, result)
         if self.verbose >= 3:
             self._line(f"{trial} iter {result.get('training_iteration')}: {self._metric_text(result)}")
         self._plain_status()
@@ -124,13 +127,30 @@ class ProgressReporter(Callback):
         return (f"{self._done}/{total} trials done, {len(self._running)} running, {self._errors} failed | "
                 f"{_clock(elapsed)}, ETA {eta}")
 
+    def _consider(self, trial, result: dict[str, Any]) -> None:
+        """Update the best trial by this new last result in O(1); only a best that got worse needs a rescan."""
+        value = result.get(self.metric) if self.metric and self.mode else None
+        finite = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        key = (value if self.mode == "max" else -value) if finite else None
+        if self._best is not None and self._best[1] is trial:
+            if key is not None and key >= self._best[0]:
+                self._best = (key, trial)
+            else:
+                self._best, self._best_stale = None, True
+        elif key is not None and not self._best_stale and (self._best is None or key > self._best[0]):
+            self._best = (key, trial)
+
     def _best_text(self) -> str | None:
         """The trial whose last result is best (as `analysis.best_trial`), or None."""
         if not (self.metric and self.mode):
             return None
         with self._lock:
-            seen = list(self._seen.values())
-        best = best_trial(seen, self.metric, self.mode)
+            if self._best_stale:
+                best = best_trial(list(self._seen.values()), self.metric, self.mode)
+                value = None if best is None else last_value(best, self.metric)
+                self._best = None if best is None else (value if self.mode == "max" else -value, best)
+                self._best_stale = False
+            best = None if self._best is None else self._best[1]
         if best is None:
             return None
         value = last_value(best, self.metric)

@@ -129,6 +129,27 @@ def test_readme_example_crowns_a_trial_that_ran_its_budget_and_the_live_best_agr
     assert str(analysis.best_config) in out
 
 
+def test_live_best_follows_a_best_trial_that_gets_worse():
+    import io
+
+    from hpo_core import Experiment
+    from hpo_core.progress import ProgressReporter
+
+    stream = io.StringIO()
+    reporter = ProgressReporter(verbose=1, stream=stream, metric="loss", mode="min", refresh_s=0.0)
+    exp = Experiment({"x": uniform(0, 1)}, metric="loss", mode="min", num_samples=3, seed=0)
+    reporter.setup(total_num_samples=3, trials=[])
+    trials = [exp.trials[exp.ask().trial_id] for _ in range(3)]
+    for trial in trials:
+        reporter.on_trial_start(0, trials, trial)
+    for trial, value in ((trials[0], 0.1), (trials[1], 0.5), (trials[2], float("nan")), (trials[0], 0.9)):
+        exp.tell(trial.trial_id, {"loss": value})
+        reporter.on_trial_result(0, trials, trial, trial.last_result)
+    reporter.on_experiment_end(trials)
+    assert exp.analysis().best_trial is trials[1]
+    assert f"best last loss=0.5 ({trials[1]}:" in stream.getvalue().splitlines()[-1]
+
+
 # --- the end of the output -------------------------------------------------------------------------------------------
 def test_plain_output_ends_with_the_final_status_even_when_trials_fail(tmp_path, capsys):
     def sometimes(config):

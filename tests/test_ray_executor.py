@@ -15,6 +15,7 @@ from hpo_core.enums import Decision, TrialStatus
 from hpo_core.errors import AsktellTypeError, AsktellValueError, TrialsFailedError
 from hpo_core.schedulers import AsyncHyperBandScheduler, TrialScheduler
 from hpo_core.session import get_session
+from hpo_core.storage.checkpoints import DiskCheckpoint
 from hpo_core.suggestion import ResumeRequest
 from hpo_core.trainables import with_parameters
 
@@ -183,7 +184,8 @@ def test_pause_frees_the_slot_and_resume_restores_the_checkpoint(ray_cluster, tm
         assert [r["training_iteration"] for r in trial.results] == [1, 2, 3, 4, 5, 6]
         assert [r["step"] for r in trial.results] == [1, 2, 3, 4, 5, 6]  # nothing lost or repeated
         assert [r["restored"] for r in trial.results] == [0, 0, 0, 3, 3, 3]  # resumed from the step-3 checkpoint
-        assert isinstance(trial.checkpoint, RayCheckpoint) and trial.checkpoint.get() == {"step": 6}
+        # a finished trial's checkpoint lives on disk only (issue 12 defect 8): its file holds the trainable's object
+        assert isinstance(trial.checkpoint, DiskCheckpoint) and trial.checkpoint.load() == {"step": 6}
 
 
 def test_stop_reaches_a_streaming_trial_and_later_reports_are_dropped(ray_cluster, tmp_path):

@@ -9,6 +9,7 @@ from hpo_core.errors import AsktellValueError
 from ..functions import FUNCTIONS
 from .base import Problem, SingleFidelityProblem, stable_unit
 from .curves import LearningCurveProblem
+from .mlp_grid import MLPGridProblem
 from .multiobjective import PROBLEMS as MULTI_OBJECTIVE
 from .sklearn_tasks import MixedProblem, SklearnProblem
 from .synthetic import SyntheticProblem
@@ -16,7 +17,7 @@ from .synthetic_curves import SyntheticCurvesProblem
 from .tabular import TABLES, TabularProblem
 from .tabular import available as available_tables
 
-__all__ = ["LearningCurveProblem", "MixedProblem", "Problem", "SingleFidelityProblem", "SklearnProblem",
+__all__ = ["LearningCurveProblem", "MLPGridProblem", "MixedProblem", "Problem", "SingleFidelityProblem", "SklearnProblem",
            "SyntheticCurvesProblem", "SyntheticProblem", "TabularProblem", "available_tables", "get_problem", "problem_names", "stable_unit"]
 
 _FACTORIES: dict[str, Callable[[], Problem]] = {name: (lambda n=name: SyntheticProblem(n)) for name in FUNCTIONS}
@@ -30,6 +31,7 @@ _FACTORIES.update({
     "mixed-breast_cancer": lambda: MixedProblem("breast_cancer"),
     "mlp-digits": LearningCurveProblem,
     "curves-hard": SyntheticCurvesProblem,
+    "mlp-grid": MLPGridProblem,
 })
 _FACTORIES.update({name: (lambda n=name: TabularProblem(n)) for name in TABLES})
 _FACTORIES.update(MULTI_OBJECTIVE)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .common import Options
 
-SUITES = ("searchers", "schedulers", "parallel", "overhead", "multiobjective")
+SUITES = ("searchers", "schedulers", "parallel", "overhead", "multiobjective", "multifidelity")
 
 
 def get_suite(name: str) -> Callable[[Options], dict[str, Any]]:

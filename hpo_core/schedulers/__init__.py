@@ -1,4 +1,5 @@
 """Trial schedulers: pure state machines that answer each result with a Decision."""
+from .asha_promotion import ASHAPromotionScheduler
 from .async_hyperband import ASHAScheduler, AsyncHyperBandScheduler
 from .base import FIFOScheduler, TrialScheduler
 from .hyperband import HyperBandScheduler
@@ -10,6 +11,7 @@ from .pbt import PopulationBasedTraining
 
 __all__ = [
     "PB2",
+    "ASHAPromotionScheduler",
     "ASHAScheduler",
     "AsyncHyperBandScheduler",
     "FIFOScheduler",

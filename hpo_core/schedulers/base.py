@@ -75,6 +75,11 @@ class TrialScheduler:
     def on_no_more_trials(self) -> None:
         """No new trial will be added (searcher finished or `num_samples` reached)."""
 
+    def next_trial_level(self) -> float | None:
+        """The resource level at which the next new trial will first be judged (its bracket's first rung), for a
+        multi-fidelity searcher's `suggest_at`; None: the searcher's own lowest rung."""
+        return None
+
     def next_resume(self, trials: Iterable[Trial]) -> ResumeRequest | None:
         """A paused trial to run again, or None. Called by `Experiment.ask()` before it starts a new trial."""
         return None

@@ -16,6 +16,7 @@ __all__ = ["FINISHED", "Searcher", "adopt_metric_mode", "check_mode"]
 
 if TYPE_CHECKING:
     from ..space import Space
+    from .fidelity import Fidelity
 
 
 class _Finished:
@@ -64,10 +65,16 @@ class Searcher:
 
     Subclasses set `model_based = True` when their suggestions depend on the results told (PBT refuses those).
     Randomness comes only from the generator handed over in `set_rng` (or the searcher's own seed).
+
+    Multi-fidelity searchers (`multi_fidelity = True`, see `searchers/multi_fidelity.py`) also hear, through
+    `set_fidelity`, the resource attribute and rung levels of the experiment's scheduler, learn from every
+    intermediate result told to `on_trial_result`, and answer `suggest_at(trial_id, level)` for a trial that the
+    scheduler will first judge at resource `level` (its bracket's first rung). Every other searcher ignores both.
     """
 
     model_based = False
     multi_objective = False  # True: accepts several metrics (`metric=[...]`, `mode=[...]`)
+    multi_fidelity = False
 
     def __init__(self, metric: str | list[str] | None = None, mode: str | list[str] | None = None):
         check_modes(mode)
@@ -98,12 +105,21 @@ class Searcher:
     def _setup(self, space: Space) -> None:
         """Hook: prepare for `space` (convert it for a library, expand grids, ...)."""
 
+    def set_fidelity(self, fidelity: Fidelity) -> None:
+        """Hook: the experiment's scheduler measures trials in `fidelity.time_attr` and compares them at
+        `fidelity.rungs`. Called after `set_search_properties` when the scheduler is a multi-fidelity one."""
+
     # --- the ask/tell protocol ----------------------------------------------------------------------------
     def suggest(self, trial_id: str) -> dict[str, Any] | None | _Finished:
         raise NotImplementedError
 
+    def suggest_at(self, trial_id: str, level: float) -> dict[str, Any] | None | _Finished:
+        """A config for a trial the scheduler will first judge at resource `level` (the first rung of the bracket
+        it goes to). Searchers that do not model fidelities answer as `suggest` does."""
+        return self.suggest(trial_id)
+
     def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
-        """An intermediate result of a trial this searcher suggested."""
+        """An intermediate result of a trial this searcher suggested (every one, in the order they arrive)."""
 
     def on_trial_complete(
         self, trial_id: str, result: dict[str, Any] | None = None, error: bool = False, pruned: bool = False

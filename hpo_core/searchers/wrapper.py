@@ -30,6 +30,9 @@ class WrappingSearcher(Searcher):
     def set_rng(self, rng: np.random.Generator) -> None:
         self.searcher.set_rng(rng)
 
+    def set_fidelity(self, fidelity: Any) -> None:
+        self.searcher.set_fidelity(fidelity)
+
     def planned_trials(self, num_samples: int) -> int | None:
         return self.searcher.planned_trials(num_samples)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_ALIASES = {"ASHAScheduler": "AsyncHyperBandScheduler"}
+_ALIASES = {"ASHAScheduler": "AsyncHyperBandScheduler", "HyperBandForBOHB": "HyperBandScheduler"}
 
 
 def __getattr__(name: str) -> Any:

@@ -12,8 +12,9 @@ _ADAPTERS = {
     "OptunaSearch": "hpo_adapters.optuna",
     "ConcurrencyLimiter": "hpo_core.searchers",
     "Repeater": "hpo_core.searchers",
+    "TuneBOHB": "hpo_ray.tune.search.bohb",
 }
-_SUBMODULES = ("bayesopt", "hyperopt", "optuna", "basic_variant")
+_SUBMODULES = ("bayesopt", "bohb", "hyperopt", "optuna", "basic_variant")
 
 
 def __getattr__(name: str) -> Any:
@@ -25,4 +26,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["BasicVariantGenerator", "BayesOptSearch", "ConcurrencyLimiter", "HyperOptSearch", "OptunaSearch", "Repeater",
-           "Searcher"]
+           "Searcher", "TuneBOHB"]
