@@ -101,7 +101,8 @@ def test_ctrl_c_in_the_driver_stops_every_trial(ray_cluster, tmp_path):
     folder = tmp_path / "marks"
     folder.mkdir()
     space = {"i": hpo_core.grid_search([0, 1]), "folder": str(folder)}
-    hpo_ray.run(_long_trial, space, metric="loss", mode="min", callbacks=[Interrupt()], **quiet(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        hpo_ray.run(_long_trial, space, metric="loss", mode="min", callbacks=[Interrupt()], **quiet(tmp_path))
     started = {p.name.split("-")[1] for p in folder.glob("started-*")}
     ended = {p.name.split("-")[1] for p in folder.glob("ended-*")}
     assert started and ended == started  # each trainable got STOP at a report and unwound (its `finally` ran)

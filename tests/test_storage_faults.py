@@ -74,8 +74,9 @@ class InterruptAtExploit(Callback):
 def test_a_resume_after_a_pbt_exploit_restores_the_donors_checkpoint(tmp_path):
     reference = _rows(storage_child.run_pbt(str(tmp_path), "ref", False, trainable=_member([])))
     starts = []
-    storage_child.run_pbt(str(tmp_path), "pbt", False, trainable=_member(starts),
-                          callbacks=[InterruptAtExploit()])
+    with pytest.raises(KeyboardInterrupt):
+        storage_child.run_pbt(str(tmp_path), "pbt", False, trainable=_member(starts),
+                              callbacks=[InterruptAtExploit()])
     exploited = next(t for t in load_experiment(tmp_path / "pbt").trials if t.exploits)
     donor_state = next(s for s in starts if s[0] == exploited.trial_id and s[1] != s[0])
     resumed = storage_child.run_pbt(str(tmp_path), "pbt", True, trainable=_member(starts))
@@ -140,7 +141,8 @@ class InterruptAtStep5(Callback):
 
 def _interrupted(root, trial_id):
     """`storage_child`'s experiment in `root/exp`, interrupted in trial `trial_id`; returns its journal."""
-    _small(root, "exp", callbacks=[InterruptAtStep5(trial_id)])
+    with pytest.raises(KeyboardInterrupt):
+        _small(root, "exp", callbacks=[InterruptAtStep5(trial_id)])
     return root / "exp" / "journal.jsonl"
 
 

@@ -44,7 +44,8 @@ def _rows(analysis):
 
 def test_replay_continues_the_config_sequence(tmp_path):
     reference = _rows(_run(tmp_path, "ref"))
-    _run(tmp_path, "cut", callbacks=[Interrupt(4)])
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, "cut", callbacks=[Interrupt(4)])
     partial = load_experiment(tmp_path / "cut")
     assert 4 <= len(partial.trials) < 9
     assert partial.state.name == "INTERRUPTED"
