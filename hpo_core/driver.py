@@ -259,6 +259,8 @@ class Driver:
         exp = self.experiment
         trial = exp.trials[event.trial_id]
         if isinstance(event, Reported):
+            if trial.status is TrialStatus.PAUSED:  # made past its pause point (a trial running ahead of the
+                return  # driver): it resumes from the pause's checkpoint and makes this report again
             recorded = len(trial.results)
             try:
                 decision = exp.tell(event.trial_id, event.metrics, checkpoint=event.checkpoint)

@@ -147,8 +147,8 @@ def test_pytorch_loop_checkpoints_and_pbt(example, capsys):
     assert best["training_iteration"] == 4 and 0.5 < best["mean_accuracy"] <= 1
     from hpo_ray import RayCheckpoint
 
-    checkpoints = [t.checkpoint.get() if isinstance(t.checkpoint, RayCheckpoint) else t.checkpoint
-                   for t in analysis.trials]
+    saved = [t.checkpoint.load() for t in analysis.trials]  # a finished trial's checkpoint lives on disk
+    checkpoints = [c.get() if isinstance(c, RayCheckpoint) else c for c in saved]
     assert all(c is not None and c["epoch"] == 3 and "model" in c for c in checkpoints)  # the state of epoch 4
     assert "best mean_accuracy:" in out
 

@@ -20,7 +20,9 @@ from hpo_core import (
     run,
     uniform,
 )
+from hpo_core.enums import Decision
 from hpo_core.errors import TrialsFailedError
+from hpo_core.executors.base import Completed, Executor, Reported
 
 SPACE = {"w": uniform(0, 1), "b": uniform(0, 1)}
 
@@ -262,3 +264,54 @@ def test_workers_still_ending_their_stopped_runs_do_not_end_the_experiment(tmp_p
     out = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120,
                          check=False, env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))})
     assert out.stdout.strip() == str(["TERMINATED"] * 10), out.stderr
+
+
+class RunAheadExecutor(Executor):
+    """Each trial runs to its end when started and the next poll hands over all its reports at once, as a trial
+    that runs ahead of the driver does on Ray: reports made past a PAUSE reach the driver before the pause reaches
+    the trial. Checkpoints are the step reached; a resumed trial goes on from its checkpoint."""
+
+    def setup(self, trainable, *, resources_per_trial=None, max_concurrent_trials=None) -> None:
+        self.events, self.live = [], set()
+
+    def free_slots(self) -> int:
+        return 2 - len(self.live)
+
+    def start(self, suggestion) -> None:
+        self.live.add(suggestion.trial_id)
+        first = (suggestion.checkpoint or 0) + 1
+        for step in range(first, 10):
+            metrics = {"t": step, "score": suggestion.config["w"] * step}
+            self.events.append(Reported(suggestion.trial_id, metrics, checkpoint=step))
+        self.events.append(Completed(suggestion.trial_id))
+
+    def poll(self, timeout: float) -> list:
+        events, self.events = self.events, []
+        return events
+
+    def apply(self, trial_id: str, decision) -> None:
+        if decision is not Decision.CONTINUE:
+            self.live.discard(trial_id)
+
+    def running(self) -> set[str]:
+        return set(self.live)
+
+    def shutdown(self) -> None:
+        self.events.clear()
+
+
+def test_reports_made_past_a_pause_are_dropped_not_failed():
+    """A report of a trial the scheduler has just paused was made beyond its pause point: the trial resumes from
+    the pause's checkpoint and makes it again, so the driver drops it (it used to fail the trial)."""
+    from hpo_core.schedulers import HyperBandScheduler
+
+    analysis = run(lambda config: None, config={"w": uniform(0, 1)}, num_samples=6, metric="score", mode="max",
+                   scheduler=HyperBandScheduler(time_attr="t", max_t=9), executor=RunAheadExecutor(), seed=0,
+                   verbose=0)
+    assert [t.status for t in analysis.trials] == [TrialStatus.TERMINATED] * 6
+    paused_and_resumed = 0
+    for trial in analysis.trials:
+        steps = [r["t"] for r in trial.results]
+        assert steps == list(range(1, len(steps) + 1)), f"{trial}: steps {steps}, each once and in order"
+        paused_and_resumed += len(steps) > 1 and trial.error is None
+    assert paused_and_resumed >= 1

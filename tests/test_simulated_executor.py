@@ -262,7 +262,8 @@ def test_simulated_checkpoints_are_journaled_inline_and_resume_from_them(tmp_pat
         assert [r["sck"] for r in records[:2]] == [[1, "state@1"], [2, "state@2"]]
     else:
         assert files and all("sck" not in r for r in records)
-    go("cut", callbacks=[_InterruptAfter(25)])  # like Ctrl-C: run() stops, keeps the folder and returns
+    with pytest.raises(KeyboardInterrupt):
+        go("cut", callbacks=[_InterruptAfter(25)])
     starts = []
     assert go("cut", resume=True, seen=starts) == reference
     assert any(start > 0 and state is not None for _, start, state in starts)  # resumed from a checkpoint

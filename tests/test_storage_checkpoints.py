@@ -91,7 +91,8 @@ def test_resume_falls_back_to_the_newest_checkpoint_file_that_exists(tmp_path):
     config = {"x": uniform(0, 1), "log": log}
     reference = _run(tmp_path, name="ref", config=config)
     os.remove(log)
-    _run(tmp_path, config=config, keep_checkpoints_num=3, callbacks=[Interrupt()])  # like Ctrl-C: run() returns
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, config=config, keep_checkpoints_num=3, callbacks=[Interrupt()])
     trial_dir = next(p for p in os.listdir(tmp_path / "e") if p.startswith("_stepper_00001"))
     files = _checkpoint_files(tmp_path / "e" / trial_dir)
     assert files == ["checkpoint_000002.pkl", "checkpoint_000003.pkl", "checkpoint_000004.pkl"]

@@ -63,11 +63,12 @@ class AsyncHyperBandScheduler(TrialScheduler):
         # the same scores without the worst ones (NaN, -inf), kept sorted, so a cutoff costs O(log n) to find instead of a sort per result
         self.sorted_scores: list[list[list[float]]] = [[[] for _ in rungs] for rungs in self.brackets]
         self.trial_bracket: dict[str, int] = {}
-
-    def on_trial_add(self, trial: Trial) -> None:
         sizes = np.array([len(rungs) for rungs in self.brackets], dtype=float)
         weights = np.exp(sizes - sizes.max())
-        self.trial_bracket[trial.trial_id] = int(self.rng.choice(len(self.brackets), p=weights / weights.sum()))
+        self._bracket_p = weights / weights.sum()  # a bracket's chance grows with its number of rungs
+
+    def on_trial_add(self, trial: Trial) -> None:
+        self.trial_bracket[trial.trial_id] = int(self.rng.choice(len(self.brackets), p=self._bracket_p))
 
     def on_trial_result(self, trial: Trial, result: dict[str, Any]) -> Decision:
         if self.stop_last_trials and self._time(result) >= self.max_t:
