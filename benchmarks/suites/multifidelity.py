@@ -18,9 +18,9 @@ from hpo_core.searchers import BOHBSearcher, DEHBSearcher, MOBSTERSearcher
 from ..methods import Factory, Setup
 from ..problems import Problem
 from ..problems.mlp_grid import TABLE as MLP_GRID_TABLE
-from ..report import markdown_table, plot_panels
+from ..report import plot_panels
 from .common import Options, collect, skipped_note, write_outputs
-from .schedulers import SUMMARY_COLUMNS, horizon, summarise, target
+from .schedulers import SUMMARY_COLUMNS, horizon, summarise, target_tables
 
 PROBLEMS = ["curves-hard", "mlp-grid"]
 WORKERS = [32]
@@ -90,13 +90,7 @@ def run(options: Options) -> dict[str, Any]:
     plot = plot_panels(options.out / "multifidelity_time.png", panels, x_key="sim_time", y_key="best",
                        xlabel="simulated wall time (s)", ylabel="best validation error", log_x=True,
                        title="Multi-fidelity search: best error vs simulated time (median, quartile band)")
-    tables = []
-    for problem in problems:
-        rows = [s for s in summary if s["problem"] == problem]
-        if rows:
-            problem_obj = collected.problems[problem]
-            tables.append(f"**{problem}** (target error {target(problem_obj):.4f}; horizon "
-                          f"{horizon(problem_obj):.0f} simulated s)\n\n{markdown_table(rows, TABLE_COLUMNS)}")
+    tables = target_tables(problems, summary, collected, TABLE_COLUMNS)
     markdown = (
         f"### Multi-fidelity search: best validation error vs simulated time\n\n"
         f"Up to {budget} trials or the time horizon, {', '.join(map(str, workers))} workers, {options.seeds} seeds; "

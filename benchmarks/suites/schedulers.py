@@ -33,6 +33,19 @@ def target(problem: Problem) -> float:
     return (problem.optimum or 0.0) + 0.005
 
 
+def target_tables(problems: list[str], summary: list[dict[str, Any]], collected: Collected,
+                  columns: list[str]) -> list[str]:
+    """One markdown table per problem that has rows, headed by its target error and time horizon."""
+    tables = []
+    for problem in problems:
+        rows = [s for s in summary if s["problem"] == problem]
+        if rows:
+            problem_obj = collected.problems[problem]
+            tables.append(f"**{problem}** (target error {target(problem_obj):.4f}; horizon "
+                          f"{horizon(problem_obj):.0f} simulated s)\n\n{markdown_table(rows, columns)}")
+    return tables
+
+
 def time_to(trace: list[dict[str, Any]], level: float) -> float:
     return next((row["sim_time"] for row in trace if row["best"] <= level), math.inf)
 
@@ -92,13 +105,7 @@ def run(options: Options) -> dict[str, Any]:
             options.out / "schedulers_asha.png", asha_panels, x_key="sim_time", y_key="best",
             xlabel="simulated wall time (s)", ylabel="best validation error", log_x=True,
             title="ASHA vs synchronous HyperBand vs random search (fifo)"))
-    tables = []
-    for problem in problems:
-        rows = [s for s in summary if s["problem"] == problem]
-        if rows:
-            problem_obj = collected.problems[problem]
-            tables.append(f"**{problem}** (target error {target(problem_obj):.4f}; horizon "
-                          f"{horizon(problem_obj):.0f} simulated s)\n\n{markdown_table(rows, TABLE_COLUMNS)}")
+    tables = target_tables(problems, summary, collected, TABLE_COLUMNS)
     markdown = (
         f"### Schedulers: best validation error vs simulated time\n\n"
         f"Random configs, up to {budget} trials or the time horizon, {', '.join(map(str, workers))} workers, "

@@ -20,7 +20,7 @@ from ..enums import Decision
 from ..searchers.fidelity import Fidelity
 from ..suggestion import ResumeRequest
 from ..trial import Trial
-from .async_hyperband import check_number, rung_milestones
+from .async_hyperband import check_rung_arguments, rung_milestones
 from .base import WORST, TrialScheduler
 
 
@@ -72,11 +72,7 @@ class ASHAPromotionScheduler(TrialScheduler):
     def __init__(self, time_attr: str = "training_iteration", metric: str | None = None, mode: str | None = None,
                  *, max_t: float = 100, grace_period: float = 1, reduction_factor: float = 4, brackets: int = 1):
         super().__init__(time_attr=time_attr, metric=metric, mode=mode)
-        name = type(self).__name__
-        check_number(name, "grace_period", grace_period, minimum=0, strict=True)
-        check_number(name, "max_t", max_t, minimum=grace_period)
-        check_number(name, "reduction_factor", reduction_factor, minimum=1, strict=True)
-        check_number(name, "brackets", brackets, minimum=1, integer=True)
+        check_rung_arguments(type(self).__name__, max_t, grace_period, reduction_factor, brackets)
         self.max_t, self.grace_period, self.reduction_factor = max_t, grace_period, reduction_factor
         # per bracket, the milestones below max_t where trials pause, and one `_Rung` per milestone
         self.milestones = [[m for m in rung_milestones(grace_period, max_t, reduction_factor, s) if m < max_t]

@@ -23,6 +23,14 @@ def check_number(owner: str, name: str, value: Any, *, minimum: float, integer: 
         raise AsktellValueError(f"{owner}: `{name}` must be {'>' if strict else '>='} {minimum}, but got {value!r}")
 
 
+
+def check_rung_arguments(name: str, max_t: float, grace_period: float, reduction_factor: float, brackets: int) -> None:
+    """The rung settings every asynchronous successive-halving scheduler shares, checked where they enter."""
+    check_number(name, "grace_period", grace_period, minimum=0, strict=True)
+    check_number(name, "max_t", max_t, minimum=grace_period)
+    check_number(name, "reduction_factor", reduction_factor, minimum=1, strict=True)
+    check_number(name, "brackets", brackets, minimum=1, integer=True)
+
 def rung_milestones(grace_period: float, max_t: float, reduction_factor: float, s: int) -> list[float]:
     """Milestones grace·rf^k for k >= s that do not exceed max_t, ascending."""
     milestones = []
@@ -50,11 +58,7 @@ class AsyncHyperBandScheduler(TrialScheduler):
                  max_t: float = 100, grace_period: float = 1, reduction_factor: float = 4, brackets: int = 1,
                  stop_last_trials: bool = True):
         super().__init__(time_attr=time_attr, metric=metric, mode=mode)
-        name = type(self).__name__
-        check_number(name, "grace_period", grace_period, minimum=0, strict=True)
-        check_number(name, "max_t", max_t, minimum=grace_period)
-        check_number(name, "reduction_factor", reduction_factor, minimum=1, strict=True)
-        check_number(name, "brackets", brackets, minimum=1, integer=True)
+        check_rung_arguments(type(self).__name__, max_t, grace_period, reduction_factor, brackets)
         self.max_t, self.grace_period, self.reduction_factor = max_t, grace_period, reduction_factor
         self.stop_last_trials = bool(stop_last_trials)
         # per bracket: ascending milestones and, per milestone, trial_id -> score recorded there
