@@ -245,7 +245,7 @@ class Driver:
             suggestion = self.experiment.ask()
             if suggestion is None:
                 break
-            if self._waiting:  # paused and resumed at once: its pause goes out first
+            if suggestion.resume and self._waiting:  # paused and resumed at once: its pause goes out first
                 self._apply_now(suggestion.trial_id)
             self.executor.start(suggestion)
             started += 1

@@ -69,13 +69,6 @@ def _is_conditional(domain: Domain) -> bool:
     return isinstance(domain, Categorical) and domain.is_conditional
 
 
-def _get_path(config: Any, path: str) -> Any:
-    node = config
-    for key in path.split(SEP):
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return node
-
-
 def _skeleton(spec: Any) -> Any:
     """A mutable copy of the nested containers (tuples become lists), leaves as they are."""
     if isinstance(spec, dict):
