@@ -16,6 +16,7 @@ from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFai
 from .executors.base import Completed, Executor, Failed, Reported
 from .experiment import Experiment
 from .loggers import default_callbacks
+from .loggers.files import PerTrialWriters
 from .notices import MissingMetricNotice, warn_plain_lists
 from .schedulers.base import TrialScheduler
 from .searchers.base import Searcher
@@ -106,8 +107,9 @@ def run(
         executor.setup(trainable, resources_per_trial=resources_per_trial,
                        max_concurrent_trials=max_concurrent_trials)
         all_callbacks = default_callbacks(callbacks, verbose=verbose, path=storage.path, metric=experiment.metric,
-                                          mode=experiment.mode)
+                                          mode=experiment.mode, loggers=getattr(executor, "default_loggers", True))
         all_callbacks.append(MissingMetricNotice(experiment.metric))
+        recorded.curve_files = any(isinstance(c, PerTrialWriters) for c in all_callbacks)
     except BaseException:
         storage.discard()
         raise

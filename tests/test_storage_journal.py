@@ -119,7 +119,12 @@ def test_hostile_config_values_give_safe_folder_names(tmp_path, value):
 
 def test_hostile_configs_in_a_run_stay_inside_the_experiment_folder(tmp_path):
     values = HOSTILE[:9]
-    analysis = hpo_core.run(lambda config: {"loss": len(config["s"])}, {"s": choice(values)}, num_samples=12,
+
+    def two_results(config):  # a curve: the trial gets its folder
+        for _ in range(2):
+            hpo_core.report({"loss": len(config["s"])})
+
+    analysis = hpo_core.run(two_results, {"s": choice(values)}, num_samples=12,
                             metric="loss", mode="min", executor=SerialExecutor(), storage_path=tmp_path,
                             name="hostile", verbose=0, seed=0)
     root = os.path.realpath(tmp_path / "hostile")

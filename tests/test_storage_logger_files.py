@@ -82,8 +82,8 @@ def test_drain_gives_up_after_its_timeout(tmp_path, caplog):
 
 
 def test_curve_files_appear_only_for_trials_with_a_curve(tmp_path):
-    """A one-shot trial gets params.json and result.json only; from the second result on, progress.csv and the
-    TensorBoard file appear with the whole history."""
+    """A one-shot trial gets no folder (its config and result are in the journal); from the second result on,
+    params.json, result.json, progress.csv and the TensorBoard file appear with the whole history."""
 
     def one_or_three(config):
         for step in range(1 if config["x"] < 0.5 else 3):
@@ -93,11 +93,16 @@ def test_curve_files_appear_only_for_trials_with_a_curve(tmp_path):
                             executor=SerialExecutor(), storage_path=tmp_path, name="e", verbose=0)
     lengths = set()
     for trial in analysis.trials:
-        files = set(os.listdir(trial.path))
         lengths.add(len(trial.results))
-        assert {"params.json", "result.json"} <= files
         has_curve = len(trial.results) > 1
-        assert ("progress.csv" in files) == has_curve
+        assert os.path.isdir(trial.path) == has_curve
+        if not has_curve:
+            assert trial.config and trial.last_result["loss"] == trial.config["x"]  # kept in the journal
+            continue
+        files = set(os.listdir(trial.path))
+        assert {"params.json", "result.json", "progress.csv"} <= files
+        with open(os.path.join(trial.path, "result.json")) as handle:
+            assert [json.loads(line)["training_iteration"] for line in handle] == [1, 2, 3]
         if has_curve:
             with open(os.path.join(trial.path, "progress.csv"), newline="") as handle:
                 assert [int(r["training_iteration"]) for r in csv.DictReader(handle)] == [1, 2, 3]
@@ -120,3 +125,33 @@ def test_tensorboard_events_are_encoded_as_tensorboardx_reads_them():
     assert [(v.tag, v.simple_value) for v in event.summary.value] == [
         ("asktell/loss", 0.25), ("asktell/n", 7.0), ("asktell/np", 1.5), ("asktell/big", float("inf")),
         ("asktell/nested/a", -2.0), ("asktell/timestamp", pytest.approx(1.5e9))]
+
+
+def test_a_one_shot_trial_gets_its_folder_only_for_what_is_its_own(tmp_path):
+    """No folder for a trivial one-shot trial; params.json beside what it keeps otherwise: an error, a checkpoint,
+    or a file a callback wrote in the trial's folder."""
+
+    def one_shot(config):
+        if config["kind"] == "error":
+            raise ValueError("boom")
+        report({"loss": 1.0}, checkpoint={"w": 1} if config["kind"] == "checkpoint" else None)
+
+    class SavesAModel(hpo_core.Callback):
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            if trial.config["kind"] == "file":
+                os.makedirs(trial.path, exist_ok=True)
+                with open(os.path.join(trial.path, "model.txt"), "w") as handle:
+                    handle.write("weights")
+
+    analysis = hpo_core.run(one_shot, {"kind": hpo_core.grid_search(["plain", "error", "file", "checkpoint"])},
+                            metric="loss", mode="min", seed=0, executor=SerialExecutor(), storage_path=tmp_path,
+                            name="e", verbose=0, raise_on_failed_trial=False, callbacks=[SavesAModel()])
+    folders = {t.config["kind"]: set(os.listdir(t.path)) if os.path.isdir(t.path) else None for t in analysis.trials}
+    assert folders["plain"] is None
+    assert folders["error"] == {"params.json", "error.txt"}
+    assert folders["file"] == {"params.json", "model.txt"}
+    assert "params.json" in folders["checkpoint"] and any(f.startswith("checkpoint_") for f in folders["checkpoint"])
+    for trial in analysis.trials:
+        if folders[trial.config["kind"]] is not None:
+            with open(os.path.join(trial.path, "params.json")) as handle:
+                assert json.load(handle) == trial.config

@@ -1,4 +1,7 @@
-"""`SerialExecutor`: one trial at a time inside this process (a worker thread); each report waits for its decision."""
+"""`SerialExecutor`: one trial at a time inside this process; each report waits for its decision.
+
+The trials run one after another on one worker thread, made at the first trial and kept (making a thread per trial
+cost more than a trivial trial itself)."""
 from __future__ import annotations
 
 import queue
@@ -22,9 +25,11 @@ class SerialExecutor(Executor):
 
     def __init__(self) -> None:
         self._trainable: Callable | None = None
-        self._events: queue.Queue = queue.Queue()
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._decisions: dict[str, queue.Queue] = {}
         self._waiting: set[str] = set()
+        self._starts: queue.SimpleQueue = queue.SimpleQueue()  # (suggestion, its decisions) for the worker thread
+        self._worker: threading.Thread | None = None
 
     def setup(self, trainable, *, resources_per_trial=None, max_concurrent_trials=None) -> None:
         self._trainable = trainable
@@ -36,17 +41,23 @@ class SerialExecutor(Executor):
         return set(self._decisions)
 
     def start(self, suggestion: Suggestion) -> None:
-        decisions: queue.Queue = queue.Queue(maxsize=1)
+        decisions: queue.SimpleQueue = queue.SimpleQueue()
         self._decisions[suggestion.trial_id] = decisions
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="asktell-serial-trials", daemon=True)
+            self._worker.start()
+        self._starts.put((suggestion, decisions))
 
-        def send(metrics: dict[str, Any], checkpoint: Any) -> Decision:
-            self._events.put(Reported(suggestion.trial_id, metrics, checkpoint))
-            return decisions.get()
+    def _work(self) -> None:
+        """The worker thread: run each started trial to its end, until `shutdown` sends None."""
+        while (item := self._starts.get()) is not None:
+            suggestion, decisions = item
 
-        def body() -> None:
+            def send(metrics: dict[str, Any], checkpoint: Any, trial_id=suggestion.trial_id, decisions=decisions):
+                self._events.put(Reported(trial_id, metrics, checkpoint))
+                return decisions.get()
+
             self._events.put(_Ended(suggestion.trial_id, run_trial(self._trainable, suggestion, send)))
-
-        threading.Thread(target=body, name=f"trial-{suggestion.trial_id}", daemon=True).start()
 
     def poll(self, timeout: float) -> list[Event]:
         try:
@@ -81,3 +92,6 @@ class SerialExecutor(Executor):
     def shutdown(self) -> None:
         for trial_id in list(self._waiting):
             self.apply(trial_id, Decision.STOP)
+        if self._worker is not None:
+            self._starts.put(None)  # the worker ends after the trial it runs (stopped above)
+            self._worker = None

@@ -16,7 +16,8 @@ The executor is a heap of pending events keyed by (simulated time, sequence numb
 and ties resolve in start order: the same seed gives the same run. A report waits for its decision at the simulated
 time it arrives; PAUSE and STOP free the worker at that time; a resumed trial continues from its checkpoint, which
 is a `SimCheckpoint(iteration, state)`. Pass `clock=executor.now` to an `Experiment` you drive yourself
-(`run()` does so for executors that have `now`).
+(`run()` does so for executors that have `now`). `run()` adds no per-trial file loggers to a simulated run (its
+journal holds every result; pass `JsonLoggerCallback()` etc. in `callbacks` to have the files).
 """
 from __future__ import annotations
 
@@ -116,6 +117,8 @@ class SimulatedExecutor(Executor):
     `startup_s` simulated seconds pass before a started or resumed trial's first step; `checkpoint_every` = k
     attaches a `SimCheckpoint` to every k-th report (0: never; a paused trial then restarts from scratch).
     """
+
+    default_loggers = False  # simulated trials have no files of their own (see Executor)
 
     def __init__(self, n_workers: int = 1, *, startup_s: float = 0.0, checkpoint_every: int = 1,
                  start_time: float = 0.0):

@@ -26,13 +26,15 @@ def default_callbacks(
     path: str | None = None,
     metric: str | None = None,
     mode: str | None = None,
+    loggers: bool = True,
 ) -> list[Callback]:
-    """The user's callbacks, then the default loggers (unless `ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS=1` or the user
-    already gave one of that kind), then the live progress reporter (unless `verbose=0`)."""
+    """The user's callbacks, then the default loggers (unless `loggers=False` (a simulated run),
+    `ASKTELL_DISABLE_AUTO_CALLBACK_LOGGERS=1` or the user already gave one of that kind), then the live progress
+    reporter (unless `verbose=0`)."""
     from ..progress import ProgressReporter
 
     chosen = list(callbacks or [])
-    if os.environ.get(DISABLE_ENV, "0") not in ("1", "true", "True"):
+    if loggers and os.environ.get(DISABLE_ENV, "0") not in ("1", "true", "True"):
         kinds = [JsonLoggerCallback, CsvLoggerCallback]
         if tensorboardx_available():
             kinds.append(TBXLoggerCallback)

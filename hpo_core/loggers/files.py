@@ -20,11 +20,11 @@ from ..storage.layout import PROGRESS, RESULT, dumps
 class PerTrialWriters(Callback):
     """Base: appends to one file per trial through the background `Appender`; closes it when the trial ends.
 
-    `min_results`: a trial gets its file once it has that many results (2 for the learning-curve files, CSV and
-    TensorBoard: a one-shot trial's result is in `result.json` and the journal, without two more files).
+    `min_results`: a trial gets its file once it has that many results: 2, a learning curve (a one-shot trial's
+    result is in the journal alone, without a folder of three files to say it again; see storage/recorder.py).
     """
 
-    min_results = 1
+    min_results = 2
 
     def __init__(self) -> None:
         self.appender = shared_appender()
@@ -98,7 +98,6 @@ class CsvLoggerCallback(TrialFileLogger):
     """`progress.csv`: one row per result; the columns are fixed by the trial's first result (nested keys as a/b)."""
 
     filename = PROGRESS
-    min_results = 2
 
     def __init__(self) -> None:
         super().__init__()

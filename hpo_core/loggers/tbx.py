@@ -49,8 +49,6 @@ class TBXLoggerCallback(PerTrialWriters):
     """Event files in each trial's folder (`tensorboard --logdir <experiment folder>`), step = training_iteration;
     from a trial's second result on (a curve), with its whole history."""
 
-    min_results = 2
-
     def __init__(self) -> None:
         super().__init__()
         self._crc: Any = None

@@ -3,7 +3,10 @@
 The experiment is deterministic given its seed and the sequence of ask/tell/complete calls (with the clock values
 they saw), so the journal doubles as the searcher's and scheduler's saved state: replaying it into a fresh
 `Experiment` (see `store.py`) restores both exactly. The recorder also keeps the trial folders: `params.json`,
-checkpoints (cloudpickle files) and `error.txt`.
+checkpoints (cloudpickle files) and `error.txt`. A trial gets its folder only once it has something of its own to
+keep there: a second result when per-trial loggers write its learning curve (`curve_files`), a checkpoint, an error,
+or files a callback wrote there; a one-shot trial lives in the journal alone (no folder, no params.json: the cost of
+a trivial trial is one line, where each file made costs ~0.5-1 ms on a VM disk).
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from ..trial import Trial
 from .appender import shared_appender
 from .checkpoints import CheckpointWriter, DiskCheckpoint, newest_on_disk
 from .journal import Journal
-from .layout import ERROR, PARAMS, dumps, safe_name, to_jsonable, trial_dirname
+from .layout import ERROR, PARAMS, safe_name, to_jsonable, trial_dirname
 
 logger = logging.getLogger("asktell")
 
@@ -48,7 +51,7 @@ class RecordingExperiment:
         experiment.status_touched = {}
         self._open: dict[str, TrialStatus] = {}  # status of every trial that is not finished yet
         self._dirs: dict[str, str] = {}
-        self._params: dict[str, str] = {}
+        self._params: dict[str, str] = {}  # trial_id -> the params.json written to its folder
         self.keep_checkpoints_num = keep_checkpoints_num
         self._kept: dict[str, deque[DiskCheckpoint]] = {}  # per trial: its newest checkpoints, oldest first
         self._writer: CheckpointWriter | None = None
@@ -56,6 +59,7 @@ class RecordingExperiment:
         self._none_asks = 0
         self.files = shared_appender()  # params.json, error.txt: derived data, written off the driver thread
         self.last_changes: dict[str, str] = {}
+        self.curve_files = True  # per-trial loggers write a trial's curve from its second result: give it a folder
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._exp, name)
@@ -104,6 +108,7 @@ class RecordingExperiment:
         self._write(record)
         self._trial_folder(trial)
         if record.get("ck"):  # a PBT exploit: the trial's own file of the donor's checkpoint, after this line
+            self._give_folder(trial)
             self._queue_file(trial)
         if isinstance(suggestion.checkpoint, DiskCheckpoint) and not self.replaying:
             suggestion = dataclasses.replace(suggestion, checkpoint=self._load(trial.checkpoint))
@@ -127,6 +132,8 @@ class RecordingExperiment:
                     record["sck"] = inline  # simulated: no file at all
                 else:
                     record["ck"] = self._store_checkpoint(trial, checkpoint, previous)
+            if ("ck" in record or (self.curve_files and len(trial.results) > 1)) and trial_id not in self._params:
+                self._give_folder(trial)
         changes = self._changes()
         if changes:
             record["st"] = changes
@@ -145,6 +152,10 @@ class RecordingExperiment:
         if changes:
             record["st"] = changes
         self._write(record)
+        if not self.replaying and trial_id not in self._params:
+            trial = self._exp.trials[trial_id]
+            if error is not None or os.path.isdir(self.trial_path(trial)):  # an error, or files its trainable wrote
+                self._give_folder(trial)
         if error is not None and not self.replaying:
             trial = self._exp.trials[trial_id]
             path = os.path.join(self.trial_path(trial), ERROR)
@@ -227,16 +238,19 @@ class RecordingExperiment:
             checkpoint.previous = None  # never a fall-back to its own state from before the exploit
 
     def _trial_folder(self, trial: Trial) -> None:
-        """Set `trial.path`; (re)write params.json in the background when the config is new or changed (PBT)."""
+        """Set `trial.path`; rewrite params.json of a trial that has its folder when its config changed (PBT)."""
         trial.path = self.trial_path(trial)
-        if self.replaying:
-            return
-        params = dumps(to_jsonable(trial.config))
+        if not self.replaying and trial.trial_id in self._params:
+            self._give_folder(trial)
+
+    def _give_folder(self, trial: Trial) -> None:
+        """The trial has something of its own to keep: its folder, with params.json (written in the background,
+        again when the config changed)."""
+        params = json.dumps(to_jsonable(trial.config), indent=2, ensure_ascii=False)
         if self._params.get(trial.trial_id) != params:
             self._params[trial.trial_id] = params
-            path = os.path.join(trial.path, PARAMS)
-            self.files.write(path, json.dumps(json.loads(params), indent=2, ensure_ascii=False).encode("utf-8"),
-                             truncate=True)
+            path = os.path.join(self.trial_path(trial), PARAMS)
+            self.files.write(path, params.encode("utf-8"), truncate=True)
             self.files.close(path)
 
     # --- checkpoints (written by a background thread, see checkpoints.py) -------------------------------------
