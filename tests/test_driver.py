@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -315,3 +316,29 @@ def test_reports_made_past_a_pause_are_dropped_not_failed():
         assert steps == list(range(1, len(steps) + 1)), f"{trial}: steps {steps}, each once and in order"
         paused_and_resumed += len(steps) > 1 and trial.error is None
     assert paused_and_resumed >= 1
+
+
+def test_the_serial_executor_runs_every_trial_on_one_kept_thread(tmp_path):
+    """One worker thread for all trials (not one made per trial); a failing trial does not end it, and the thread
+    is gone after the run."""
+    import threading
+
+    threads = []
+
+    def trainable(config):
+        threads.append(threading.get_ident())
+        if config["i"] == 2:
+            raise ValueError("boom")
+        report({"loss": config["i"]})
+        report({"loss": config["i"] - 1})
+
+    from hpo_core import grid_search
+
+    analysis = run(trainable, {"i": grid_search([0, 1, 2, 3, 4])}, metric="loss", mode="min", seed=0,
+                   executor=SerialExecutor(), storage_path=str(tmp_path), verbose=0, raise_on_failed_trial=False)
+    assert len(threads) == 5 and len(set(threads)) == 1 and threads[0] != threading.get_ident()
+    assert sorted(len(t.results) for t in analysis.trials) == [0, 2, 2, 2, 2]
+    deadline = time.monotonic() + 5
+    while any(t.name == "asktell-serial-trials" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "asktell-serial-trials" for t in threading.enumerate())

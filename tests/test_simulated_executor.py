@@ -1,12 +1,13 @@
 """SimulatedExecutor: events on a simulated clock, decisions at simulated time, checkpoints, the driver."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 import hpo_core
-from hpo_core import Decision, Experiment, Suggestion, choice, uniform
+from hpo_core import Decision, Experiment, ExperimentAnalysis, Suggestion, choice, uniform
 from hpo_core.callbacks import CallbackList
 from hpo_core.driver import Driver
 from hpo_core.errors import AsktellTypeError, AsktellValueError
@@ -181,6 +182,25 @@ def test_run_uses_the_simulated_clock_end_to_end(tmp_path):
     work = sum(5 * t.config["d"] for t in trials)
     assert work / 4 <= executor.now() <= work / 4 + 20.0
     assert executor.now() < work  # it really ran in parallel
+
+
+def test_a_simulated_run_makes_no_trial_files_unless_a_logger_is_asked_for(tmp_path):
+    """Simulated trials have no files of their own: the journal holds every result; a logger passed in callbacks
+    still writes its files."""
+    from hpo_core.loggers import JsonLoggerCallback
+
+    space = {"d": choice([1.0, 2.0])}
+    plain = hpo_core.run(Steps(n=3), config=space, num_samples=4, metric="score", mode="max", seed=0,
+                         executor=SimulatedExecutor(2), storage_path=str(tmp_path), name="plain", verbose=0)
+    assert sorted(os.listdir(tmp_path / "plain")) == ["driver.lock", "journal.jsonl"]
+    assert [len(t.results) for t in ExperimentAnalysis(str(tmp_path / "plain")).trials] == [3] * 4
+    logged = hpo_core.run(Steps(n=3), config=space, num_samples=4, metric="score", mode="max", seed=0,
+                          executor=SimulatedExecutor(2), storage_path=str(tmp_path), name="logged", verbose=0,
+                          callbacks=[JsonLoggerCallback()])
+    for trial in logged.trials:
+        assert sorted(os.listdir(trial.path)) == ["params.json", "result.json"]
+        with open(os.path.join(trial.path, "result.json")) as handle:
+            assert len(handle.readlines()) == 3
 
 
 def _asha_run(seed: int) -> list[tuple]:
