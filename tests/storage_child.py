@@ -101,12 +101,12 @@ def main() -> None:
     if spec.get("at") == "write":  # tear the journal: write `part` (default: half) of record `record`, then freeze
         original = journal_module.Journal.write
 
-        def torn_write(self, record):
+        def torn_write(self, record, **options):
             if self.records_written + 1 == spec["record"]:
                 line = (journal_module.dumps(record) + "\n").encode()
                 self._handle.write(line[: int(len(line) * spec.get("part", 0.5))])
                 freeze(spec["marker"])
-            original(self, record)
+            original(self, record, **options)
 
         journal_module.Journal.write = torn_write
     if os.environ.get("EXPERIMENT") == "pbt":

@@ -326,7 +326,7 @@ def test_the_serial_executor_runs_every_trial_on_one_kept_thread(tmp_path):
     threads = []
 
     def trainable(config):
-        threads.append(threading.get_ident())
+        threads.append(threading.current_thread())
         if config["i"] == 2:
             raise ValueError("boom")
         report({"loss": config["i"]})
@@ -336,9 +336,7 @@ def test_the_serial_executor_runs_every_trial_on_one_kept_thread(tmp_path):
 
     analysis = run(trainable, {"i": grid_search([0, 1, 2, 3, 4])}, metric="loss", mode="min", seed=0,
                    executor=SerialExecutor(), storage_path=str(tmp_path), verbose=0, raise_on_failed_trial=False)
-    assert len(threads) == 5 and len(set(threads)) == 1 and threads[0] != threading.get_ident()
+    assert len(threads) == 5 and len(set(threads)) == 1 and threads[0] is not threading.current_thread()
     assert sorted(len(t.results) for t in analysis.trials) == [0, 2, 2, 2, 2]
-    deadline = time.monotonic() + 5
-    while any(t.name == "asktell-serial-trials" for t in threading.enumerate()) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not any(t.name == "asktell-serial-trials" for t in threading.enumerate())
+    threads[0].join(timeout=5)
+    assert not threads[0].is_alive()

@@ -190,8 +190,8 @@ def test_a_simulated_run_makes_no_trial_files_unless_a_logger_is_asked_for(tmp_p
     from hpo_core.loggers import JsonLoggerCallback
 
     space = {"d": choice([1.0, 2.0])}
-    plain = hpo_core.run(Steps(n=3), config=space, num_samples=4, metric="score", mode="max", seed=0,
-                         executor=SimulatedExecutor(2), storage_path=str(tmp_path), name="plain", verbose=0)
+    hpo_core.run(Steps(n=3), config=space, num_samples=4, metric="score", mode="max", seed=0,
+                 executor=SimulatedExecutor(2), storage_path=str(tmp_path), name="plain", verbose=0)
     assert sorted(os.listdir(tmp_path / "plain")) == ["driver.lock", "journal.jsonl"]
     assert [len(t.results) for t in ExperimentAnalysis(str(tmp_path / "plain")).trials] == [3] * 4
     logged = hpo_core.run(Steps(n=3), config=space, num_samples=4, metric="score", mode="max", seed=0,

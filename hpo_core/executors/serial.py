@@ -43,14 +43,16 @@ class SerialExecutor(Executor):
     def start(self, suggestion: Suggestion) -> None:
         decisions: queue.SimpleQueue = queue.SimpleQueue()
         self._decisions[suggestion.trial_id] = decisions
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name="asktell-serial-trials", daemon=True)
+        if self._worker is None or not self._worker.is_alive():  # its own queue: a stuck old one takes nothing
+            self._starts = queue.SimpleQueue()
+            self._worker = threading.Thread(target=self._work, args=(self._starts,), name="asktell-serial-trials",
+                                            daemon=True)
             self._worker.start()
         self._starts.put((suggestion, decisions))
 
-    def _work(self) -> None:
+    def _work(self, starts: queue.SimpleQueue) -> None:
         """The worker thread: run each started trial to its end, until `shutdown` sends None."""
-        while (item := self._starts.get()) is not None:
+        while (item := starts.get()) is not None:
             suggestion, decisions = item
 
             def send(metrics: dict[str, Any], checkpoint: Any, trial_id=suggestion.trial_id, decisions=decisions):

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..callbacks import Callback
 from ..storage.appender import shared_appender
-from ..storage.layout import PROGRESS, RESULT, dumps
+from ..storage.layout import PROGRESS, RESULT, result_json
 
 
 class PerTrialWriters(Callback):
@@ -91,7 +91,7 @@ class JsonLoggerCallback(TrialFileLogger):
     filename = RESULT
 
     def format_result(self, trial, result: dict[str, Any]) -> str:
-        return dumps({k: v for k, v in result.items() if k != "config"}) + "\n"
+        return result_json(result) + "\n"
 
 
 class CsvLoggerCallback(TrialFileLogger):
@@ -109,20 +109,25 @@ class CsvLoggerCallback(TrialFileLogger):
         self._columns.pop(trial.trial_id, None)
 
     def format_result(self, trial, result: dict[str, Any]) -> str:
-        flat = flatten({k: v for k, v in result.items() if k != "config"})
+        flat = flatten(result, skip="config")
         self._buffer.seek(0)
         self._buffer.truncate()
         columns = self._columns.get(trial.trial_id)
         if columns is None:  # the trial's first result written by this process (resumed ones were set in setup)
             columns = self._columns[trial.trial_id] = list(flat)
             self._writer.writerow(columns)
-        self._writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in columns])
+        self._writer.writerow(list(map(flat.get, columns)))  # a missing or None value is an empty cell
         return self._buffer.getvalue()
 
 
-def flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(mapping: dict[str, Any], prefix: str = "", *, skip: str | None = None) -> dict[str, Any]:
+    """Nested keys as `a/b`; the top-level key `skip` left out."""
+    if not prefix and not any(type(value) is dict for value in mapping.values()):  # the usual flat result
+        return {key: value for key, value in mapping.items() if key != skip}
     out: dict[str, Any] = {}
     for key, value in mapping.items():
+        if key == skip and not prefix:
+            continue
         path = f"{prefix}{key}"
         if isinstance(value, dict):
             out.update(flatten(value, path + "/"))

@@ -66,9 +66,9 @@ class Appender:
 
     def _put(self, item: tuple) -> None:
         self._items.append(item)
-        if self._thread is None or not self._thread.is_alive():
+        if self._thread is None:  # the thread never ends (its loop survives any error), so started once
             with self._lock:
-                if self._thread is None or not self._thread.is_alive():
+                if self._thread is None:
                     self._thread = threading.Thread(target=self._loop, name="asktell-loggers", daemon=True)
                     self._thread.start()
 
@@ -78,7 +78,13 @@ class Appender:
             self._wake.clear()
             items, busy = self._items, False
             while items:
-                self._do(*items.popleft())
+                item = items.popleft()
+                try:
+                    self._do(*item)
+                except Exception:  # a bug in one item must not silence every later write
+                    logger.exception("logger files: writing %s failed", item[1])
+                    if item[0] == _DRAIN:
+                        item[2].set()
                 busy = True
             if not busy:
                 self._each(lambda handle: handle.flush())  # idle: what is written becomes visible to readers
@@ -155,6 +161,7 @@ def _remove_others(folder: str, prefix: str, keep: str) -> None:
 
 
 _SHARED: list[Appender] = []
+os.register_at_fork(after_in_child=_SHARED.clear)  # a forked child has no writer thread: it makes its own
 
 
 def shared_appender() -> Appender:

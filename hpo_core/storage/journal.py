@@ -70,9 +70,13 @@ class Journal:
         self._closed = False
         self._syncer: threading.Thread | None = None
 
-    def write(self, record: dict[str, Any]) -> None:
-        """Append one record: one unbuffered write() of the whole line, so a killed process leaves whole lines."""
-        self._handle.write((dumps(record) + "\n").encode("utf-8"))
+    def write(self, record: dict[str, Any], *, result: str | None = None) -> None:
+        """Append one record: one unbuffered write() of the whole line, so a killed process leaves whole lines.
+        `result`: the record's "r" field, already encoded (see `layout.result_json`)."""
+        line = dumps(record)
+        if result is not None:
+            line = f'{line[:-1]},"r":{result}}}'
+        self._handle.write((line + "\n").encode("utf-8"))
         self.records_written += 1
         if self._syncer is None and self.fsync and self.sync_interval_s > 0:
             self._start_syncer()

@@ -117,6 +117,20 @@ def dumps(record: Any) -> str:
         return _ENCODE(to_jsonable(record))
 
 
+_ENCODED: list[Any] = [None, ""]  # the last result encoded by `result_json`, and its text
+
+
+def result_json(result: dict[str, Any]) -> str:
+    """`result` without its `config` as one JSON object. The journal and the JSON logger both write it for each
+    report: the text of the last result asked for is kept, so it is encoded once (results are not changed after
+    they are recorded)."""
+    if _ENCODED[0] is result:
+        return _ENCODED[1]
+    text = dumps({k: v for k, v in result.items() if k != "config"})
+    _ENCODED[0], _ENCODED[1] = result, text
+    return text
+
+
 def write_atomic(path: str, text: str | bytes, *, sync: bool = True) -> None:
     """Write via a temporary file and rename, so a reader (or a crash) never sees half a file."""
     tmp = f"{path}.tmp"

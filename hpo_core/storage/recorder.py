@@ -25,7 +25,7 @@ from ..trial import Trial
 from .appender import shared_appender
 from .checkpoints import CheckpointWriter, DiskCheckpoint, newest_on_disk
 from .journal import Journal
-from .layout import ERROR, PARAMS, safe_name, to_jsonable, trial_dirname
+from .layout import ERROR, PARAMS, result_json, safe_name, to_jsonable, trial_dirname
 
 logger = logging.getLogger("asktell")
 
@@ -120,12 +120,13 @@ class RecordingExperiment:
         recorded = len(trial.results) if trial is not None else 0
         previous = trial.checkpoint if trial is not None else None
         decision = self._exp.tell(trial_id, metrics, checkpoint=checkpoint)
+        result = None
         if len(trial.results) == recorded:  # a re-made report of a restarted trial: only its metrics matter
             record = {"ev": "tell", "id": trial_id, "drop": 1, "r": {m: metrics[m] for m in self._exp.metrics},
                       "t": now}
         else:
-            result = {k: v for k, v in trial.last_result.items() if k != "config"}
-            record = {"ev": "tell", "id": trial_id, "r": result, "t": now}
+            result = result_json(trial.last_result)  # encoded once, for the journal and the JSON logger
+            record = {"ev": "tell", "id": trial_id, "t": now}
             if checkpoint is not None:
                 inline = checkpoint.as_record() if type(checkpoint) is SimCheckpoint else None
                 if inline is not None:
@@ -137,7 +138,7 @@ class RecordingExperiment:
         changes = self._changes()
         if changes:
             record["st"] = changes
-        self._write(record)
+        self._write(record, result=result)
         if "ck" in record:
             self._queue_file(trial)
         return decision
@@ -201,13 +202,13 @@ class RecordingExperiment:
         self.last_changes = changes
         return changes
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any], *, result: str | None = None) -> None:
         if self.replaying:
             return
         if self._none_asks:
             self.journal.write({"ev": "none", "n": self._none_asks, "t": record["t"]})
             self._none_asks = 0
-        self.journal.write(record)
+        self.journal.write(record, result=result)
 
     def sync(self) -> None:
         """Make every journaled change durable before the driver acts on it."""
