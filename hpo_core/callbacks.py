@@ -47,6 +47,10 @@ class CallbackList:
     def append(self, callback: Callback) -> None:
         self.callbacks.append(callback)
 
+    def overrides(self, hook: str) -> bool:
+        """Whether any callback does something on `hook` (the base class's hooks do nothing)."""
+        return any(getattr(type(c), hook, None) not in (None, getattr(Callback, hook)) for c in self.callbacks)
+
     def __call__(self, hook: str, **kwargs: Any) -> None:
         for callback in self.callbacks:
             method = getattr(callback, hook, None)

@@ -13,7 +13,7 @@ from .analysis import ExperimentAnalysis
 from .callbacks import Callback, CallbackList
 from .enums import Decision, TrialStatus
 from .errors import AsktellError, AsktellTypeError, AsktellValueError, TrialsFailedError
-from .executors.base import Completed, Executor, Failed, Reported
+from .executors.base import Completed, Executor, Failed, Reported, unpickled
 from .experiment import Experiment
 from .loggers import default_callbacks
 from .loggers.files import PerTrialWriters
@@ -190,6 +190,7 @@ class Driver:
 
     def run(self) -> None:
         exp = self.experiment
+        self._checkpoint_listeners = self.callbacks.overrides("on_checkpoint")
         self.callbacks("setup", stop=exp.stopper, num_samples=exp.num_samples, total_num_samples=exp.max_trials,
                        trials=self._trials())  # not empty when the experiment was resumed
         try:
@@ -273,9 +274,9 @@ class Driver:
             if len(trial.results) > recorded:  # not a re-made report of a resumed trial
                 self.callbacks("on_trial_result", iteration=self.iteration, trials=self._trials(), trial=trial,
                                result=trial.last_result)
-            if event.checkpoint is not None:
+            if event.checkpoint is not None and self._checkpoint_listeners:  # (unpickled only for them)
                 self.callbacks("on_checkpoint", iteration=self.iteration, trials=self._trials(), trial=trial,
-                               checkpoint=event.checkpoint)
+                               checkpoint=unpickled(event.checkpoint))
             self._decisions.append((event.trial_id, decision))
             if trial.status is TrialStatus.TERMINATED:
                 self.callbacks("on_trial_complete", iteration=self.iteration, trials=self._trials(), trial=trial)

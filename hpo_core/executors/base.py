@@ -18,6 +18,38 @@ class Reported:
     checkpoint: Any = None
 
 
+class PickledCheckpoint:
+    """A checkpoint as the pickled bytes a worker process sent (`data`); `load()` gives the object.
+
+    The process pool hands reported checkpoints on in this form: the driver writes the bytes to the checkpoint file
+    as they came, without unpickling and pickling them again (for a 1 MB checkpoint that is most of the driver's
+    work per report), and a worker that resumes from it unpickles it there.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def load(self) -> Any:
+        import cloudpickle
+
+        return cloudpickle.loads(self.data)
+
+    __checkpoint_value__ = load  # what `Result.checkpoint` shows (see result_grid.checkpoint_value)
+
+    def __reduce__(self):
+        return PickledCheckpoint, (self.data,)
+
+    def __repr__(self) -> str:
+        return f"PickledCheckpoint({len(self.data)} bytes)"
+
+
+def unpickled(checkpoint: Any) -> Any:
+    """The checkpoint object, whether it came as one or as a `PickledCheckpoint`."""
+    return checkpoint.load() if isinstance(checkpoint, PickledCheckpoint) else checkpoint
+
+
 @dataclass(frozen=True)
 class Completed:
     """The trainable returned. A returned dict arrives as a `Reported` first."""

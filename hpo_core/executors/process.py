@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import multiprocessing as mp
 import os
@@ -16,8 +17,9 @@ import cloudpickle
 from ..enums import Decision
 from ..errors import AsktellTypeError, AsktellValueError
 from ..suggestion import Suggestion
-from .base import Completed, Event, Executor, Failed, Reported
+from .base import Completed, Event, Executor, Failed, PickledCheckpoint, Reported
 from .payload import dumps as dumps_trainable
+from .wire import MessageReader
 from .worker import run_trial
 
 
@@ -38,9 +40,16 @@ def _worker_main(conn: Connection, payload: bytes) -> None:
             if message is None:
                 return
             token, suggestion = message
+            if isinstance(suggestion.checkpoint, PickledCheckpoint):  # resumed: unpickled here, not by the driver
+                suggestion = dataclasses.replace(suggestion, checkpoint=suggestion.checkpoint.load())
 
             def send(metrics: dict[str, Any], checkpoint: Any, token: str = token) -> Decision:
-                conn.send_bytes(cloudpickle.dumps(("report", token, metrics, checkpoint)))
+                if checkpoint is None:
+                    conn.send_bytes(cloudpickle.dumps(("report", token, metrics, False)))
+                else:  # its pickle follows as a message of its own, which the driver keeps as it is
+                    data = cloudpickle.dumps(checkpoint)
+                    conn.send_bytes(cloudpickle.dumps(("report", token, metrics, True)))
+                    conn.send_bytes(data)
                 return cloudpickle.loads(conn.recv_bytes())
 
             outcome = run_trial(trainable, suggestion, send)
@@ -110,6 +119,7 @@ class _Worker:
         with _main_script_hidden(), _interrupts_held():
             self.process.start()
         child.close()
+        self.reader = MessageReader(self.conn)  # a checkpoint's bytes, read in one copy
         self.trial_id: str | None = None
         self.token: str | None = None
         self.waiting = False  # blocked in report(), waiting for a decision
@@ -127,6 +137,10 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(1.0)
+        self.close_connection()
+
+    def close_connection(self) -> None:
+        self.reader.close()
         self.conn.close()
 
 
@@ -206,11 +220,13 @@ class ProcessExecutor(Executor):
         current = self._busy.get(trial_id) is worker
         try:
             message = cloudpickle.loads(worker.conn.recv_bytes())
+            if message[0] == "report" and message[3]:  # its checkpoint's pickle follows
+                message = (*message[:3], PickledCheckpoint(worker.reader.read()))
         except (EOFError, OSError):
             self._forget(worker)
             worker.process.join(1.0)
             code = worker.process.exitcode
-            worker.conn.close()
+            worker.close_connection()
             if not current:
                 return None  # its run had been told to end anyway
             return Failed(trial_id, f"the worker process running trial {trial_id} died (exit code {code})")
@@ -221,7 +237,7 @@ class ProcessExecutor(Executor):
                 return None
             _, _, metrics, checkpoint = message
             worker.waiting = True
-            return Reported(trial_id, metrics, checkpoint)
+            return Reported(trial_id, metrics, checkpoint or None)
         outcome = message[2]
         self._forget(worker)
         worker.trial_id = worker.token = None

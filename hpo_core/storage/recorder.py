@@ -18,6 +18,7 @@ from collections import deque
 from typing import Any
 
 from ..enums import Decision, TrialStatus
+from ..executors.base import PickledCheckpoint
 from ..executors.simulated import SimCheckpoint
 from ..experiment import Experiment
 from ..suggestion import Suggestion
@@ -261,7 +262,11 @@ class RecordingExperiment:
             checkpoint.iteration = trial.iteration
             checkpoint.previous = previous if isinstance(previous, DiskCheckpoint) else None
             return os.path.basename(checkpoint.path)
-        data = self._pickle(trial, checkpoint)
+        if isinstance(checkpoint, PickledCheckpoint):  # from a worker process: its bytes go to the file as they are
+            self.writer.make_room()
+            data, checkpoint = checkpoint.data, None  # unpickled only if the trial resumes from it here
+        else:
+            data = self._pickle(trial, checkpoint)
         if data is None:
             return ""
         name = f"checkpoint_{trial.iteration:06d}.pkl"
